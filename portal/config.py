@@ -1,0 +1,83 @@
+"""Configuration: defaults, then environment variables, then a test override.
+
+Nothing here runs at import time; `load_config` is called by the factory.
+"""
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "DATABASE_URL": None,          # default: sqlite file in the instance folder
+    "DATABASE_REPLICA_URL": None,  # optional read replica for public lookups
+    "HUEY_URL": None,              # default: SqliteHuey file in the instance folder
+    "HUEY_IMMEDIATE": False,       # run tasks inline (tests)
+    "SECRET_KEY": None,
+    "PRODUCTION": False,           # several machines: SECRET_KEY must be given
+    "TESTING": False,
+    "MAIL_URL": None,              # smtp://... ; none: the development mailbox
+    "SMS_URL": None,               # HTTP gateway; none: the development mailbox
+    "SMS_KEY": None,
+    "SIGNING_KEY_PATH": None,      # default: instance/signing_key.pem
+    "UPLOAD_FOLDER": None,         # default: instance/uploads
+    "TRUSTED_PROXIES": 0,
+    "ALLOW_LOOPBACK_OUTBOUND": False,
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "PAGE_SIZE": 20,
+}
+
+_BOOL = {"PRODUCTION", "TESTING", "HUEY_IMMEDIATE", "ALLOW_LOOPBACK_OUTBOUND",
+         "SESSION_COOKIE_SECURE"}
+_INT = {"TRUSTED_PROXIES", "MAX_CONTENT_LENGTH", "PAGE_SIZE"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+def _from_env(environ):
+    values = {}
+    for key in list(DEFAULTS) + ["SESSION_COOKIE_SECURE"]:
+        raw = environ.get(key) or environ.get("PORTAL_" + key)
+        if raw is None:
+            continue
+        if key in _BOOL:
+            values[key] = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif key in _INT:
+            values[key] = int(raw)
+        else:
+            values[key] = raw
+    return values
+
+
+def load_config(instance_path, override=None, environ=None):
+    """Merge defaults, environment and the override into one dict."""
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    config.update(_from_env(environ))
+    config.update(override or {})
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{instance / 'portal.db'}"
+    config["HUEY_URL"] = config["HUEY_URL"] or f"sqlite:///{instance / 'huey.db'}"
+    config["SIGNING_KEY_PATH"] = config["SIGNING_KEY_PATH"] or str(instance / "signing_key.pem")
+    config["UPLOAD_FOLDER"] = config["UPLOAD_FOLDER"] or str(instance / "uploads")
+    config["LIMITS_PATH"] = str(instance / "limits.db")
+    config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret(config, instance)
+    return config
+
+
+def _instance_secret(config, instance):
+    """Generate the secret once into the instance folder, embedded default only."""
+    if config["PRODUCTION"]:
+        raise ConfigError("SECRET_KEY must be set in production mode "
+                          "(every machine needs the same value).")
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

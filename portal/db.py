@@ -1,0 +1,90 @@
+"""Database wiring: one deferred proxy, bound in the factory from DATABASE_URL.
+
+SQLite runs in WAL mode with foreign keys, a busy timeout and
+``lock_type='IMMEDIATE'`` so every transaction takes the write lock up front
+(a deferred read-then-write transaction fails with "database is locked" under
+several workers). Connections are pooled on both engines.
+"""
+import threading
+from contextlib import contextmanager
+from urllib.parse import urlparse
+
+from peewee import DatabaseProxy
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
+
+db = DatabaseProxy()
+replica = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -32000,
+}
+
+
+def make_database(url: str):
+    """Build a pooled peewee database for a sqlite:/// or postgresql:// URL."""
+    parsed = urlparse(url)
+    scheme = parsed.scheme.split("+")[0]
+    if scheme == "sqlite":
+        path = parsed.path[1:] if parsed.path.startswith("//") else parsed.path
+        path = url.split("sqlite:///", 1)[1] if url.startswith("sqlite:///") else path
+        return PooledSqliteDatabase(
+            path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+            max_connections=32, stale_timeout=300, timeout=10,
+            check_same_thread=False)
+    if scheme in ("postgres", "postgresql"):
+        return PooledPostgresqlDatabase(
+            parsed.path.lstrip("/"), user=parsed.username, password=parsed.password,
+            host=parsed.hostname, port=parsed.port or 5432,
+            max_connections=32, stale_timeout=300)
+    raise ValueError(f"unsupported DATABASE_URL scheme: {parsed.scheme}")
+
+
+def bind_database(url: str, replica_url: str | None = None):
+    """Point the proxies at real databases (called by the factory and CLI)."""
+    database = make_database(url)
+    db.initialize(database)
+    replica.initialize(make_database(replica_url) if replica_url else database)
+    return database
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, PooledSqliteDatabase)
+
+
+_local = threading.local()
+
+
+@contextmanager
+def transaction():
+    """One unit of work. Callbacks queued with `after_commit` run once the
+    outermost transaction has committed, never on rollback, so a task is
+    never enqueued for a change that did not happen."""
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    stack.append([])
+    try:
+        with db.atomic():
+            yield
+    except BaseException:
+        stack.pop()
+        raise
+    callbacks = stack.pop()
+    if stack:
+        stack[-1].extend(callbacks)
+        return
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(callback):
+    """Run `callback` after the current transaction commits (now if none)."""
+    stack = getattr(_local, "stack", None)
+    if stack:
+        stack[-1].append(callback)
+    else:
+        callback()

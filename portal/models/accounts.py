@@ -1,0 +1,49 @@
+"""Accounts of every tenant and the ISP organisations that own ISP staff."""
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from portal.clock import utcnow
+from portal.models.base import BaseModel, JSONField
+
+
+class IspOrganisation(BaseModel):
+    name = CharField(unique=True)
+    licence_number = CharField(default="")
+    consultation_phone = CharField(default="")
+    contacts = JSONField(default=dict)
+    is_suspended = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Account(BaseModel):
+    """A login. `tenant` is public, isp or bureau; a session of one grants nothing in another."""
+    username = CharField(unique=True)
+    tenant = CharField(index=True)
+    role = CharField(default="filer")
+    organisation = ForeignKeyField(IspOrganisation, null=True, backref="staff", index=True)
+    display_name = CharField(default="")
+    password_hash = TextField(default="")
+    created_via = CharField(default="self")   # self | isp_import | isp_behalf | bureau | cli
+    created_by_org = ForeignKeyField(IspOrganisation, null=True, backref="imported", index=True)
+    mobile = CharField(default="", index=True)
+    email = CharField(default="", index=True)
+    mobile_verified = BooleanField(default=False)
+    email_verified = BooleanField(default=False)
+    identity_verified = BooleanField(default=False)
+    must_change_password = BooleanField(default=False)
+    password_changed_at = DateTimeField(null=True)
+    session_generation = IntegerField(default=0)
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.tenant == "bureau"
+
+    @property
+    def is_isp(self) -> bool:
+        return self.tenant == "isp"
+
+    @property
+    def is_filer(self) -> bool:
+        return self.tenant == "public"
