@@ -1,6 +1,8 @@
 """Accounts of every tenant and the ISP organisations that own ISP staff."""
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
+from flask_login import UserMixin
+
 from portal.clock import utcnow
 from portal.models.base import BaseModel, JSONField
 
@@ -14,7 +16,7 @@ class IspOrganisation(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class Account(BaseModel):
+class Account(UserMixin, BaseModel):
     """A login. `tenant` is public, isp or bureau; a session of one grants nothing in another."""
     username = CharField(unique=True)
     tenant = CharField(index=True)
@@ -35,6 +37,10 @@ class Account(BaseModel):
     is_active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+
+    def get_id(self) -> str:
+        """The session token: bumping session_generation ends every session at once."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def is_bureau(self) -> bool:

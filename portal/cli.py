@@ -1,0 +1,110 @@
+"""Command-line interface: `flask --app wsgi <command>`."""
+import click
+from flask import Flask
+
+from portal.db import db
+
+
+def register(app: Flask) -> None:
+    for command in (migrate_command, init_command, create_isp_command, create_account_command,
+                    demo_command, worker_command, verify_audit_command):
+        app.cli.add_command(command)
+
+
+@click.command("migrate")
+def migrate_command():
+    """Apply pending database migrations."""
+    from portal.migrate import apply_migrations
+    applied = apply_migrations()
+    click.echo("applied: " + ", ".join(applied) if applied else "nothing to do")
+
+
+@click.command("init")
+@click.option("--province", default="山西", show_default=True)
+@click.option("--abbreviation", default="晋", show_default=True)
+@click.option("--bureau-name", default="山西省通信管理局", show_default=True)
+@click.option("--admin", "admin_username", default="admin", show_default=True)
+@click.option("--admin-password", default=None, help="Default: a random initial password.")
+def init_command(province, abbreviation, bureau_name, admin_username, admin_password):
+    """Migrate, then create the settings, the signing key and the first bureau admin."""
+    from portal.migrate import apply_migrations
+    from portal.setup_instance import init_instance
+    apply_migrations()
+    with db.connection_context():
+        initial = init_instance(province, abbreviation, bureau_name, admin_username,
+                                admin_password)
+    click.echo(f"instance ready: {province} ({abbreviation})")
+    if initial:
+        click.echo(f"bureau admin: {admin_username} / initial password: {initial}")
+
+
+@click.command("create-isp")
+@click.argument("name")
+@click.option("--admin", "admin_username", required=True)
+@click.option("--licence", default="")
+@click.option("--phone", default="")
+def create_isp_command(name, admin_username, licence, phone):
+    """Create an ISP organisation and its first admin (initial password printed)."""
+    from portal.services.organisations import create_isp
+    with db.connection_context():
+        isp, initial = create_isp(name, admin_username, licence_number=licence,
+                                  consultation_phone=phone)
+    click.echo(f"ISP {isp.name} (id {isp.id}); admin {admin_username} / initial password: "
+               f"{initial}")
+
+
+@click.command("create-account")
+@click.argument("username")
+@click.option("--tenant", type=click.Choice(["public", "isp", "bureau"]), required=True)
+@click.option("--role", default=None)
+@click.option("--isp", "isp_name", default=None, help="ISP organisation name (isp tenant).")
+@click.option("--password", default=None, help="Default: a random initial password.")
+def create_account_command(username, tenant, role, isp_name, password):
+    """Create an account of any tenant."""
+    from portal.models import IspOrganisation
+    from portal.services import accounts
+    defaults = {"public": "filer", "isp": "operator", "bureau": "reviewer"}
+    with db.connection_context():
+        org = IspOrganisation.get_or_none(IspOrganisation.name == isp_name) if isp_name else None
+        if tenant == "isp" and org is None:
+            raise click.UsageError("--isp must name an existing ISP organisation")
+        _, initial = accounts.create_account(username, password, tenant=tenant,
+                                             role=role or defaults[tenant], organisation=org,
+                                             created_via="cli")
+    click.echo(f"created {username} ({tenant})" + (f"; initial password: {initial}"
+                                                    if initial else ""))
+
+
+@click.command("demo")
+def demo_command():
+    """Load demo data (once): bureau staff, three ISPs, 50+ filers in every state."""
+    from portal.demo import load_demo
+    with db.connection_context():
+        logins = load_demo()
+    for line in logins:
+        click.echo(line)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True)
+def worker_command(workers):
+    """Run the huey task consumer (stop with SIGINT: running tasks finish first)."""
+    from portal import tasks  # noqa: F401  (registers the tasks)
+    from portal.queue import huey
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                    initial_delay=0.05, backoff=1.5, max_delay=0.5,
+                                    check_worker_health=True)
+    consumer.run()
+
+
+@click.command("verify-audit")
+def verify_audit_command():
+    """Verify the audit log's hash chain; exit 1 when it is broken."""
+    from portal.audit import verify_chain
+    with db.connection_context():
+        report = verify_chain()
+    if report.ok:
+        click.echo(f"audit chain intact: {report.checked} events")
+    else:
+        click.echo(f"audit chain BROKEN at seq {report.seq}: {report.problem}", err=True)
+        raise SystemExit(1)

@@ -1,0 +1,60 @@
+"""Tenant scoping: the one place that says what an ISP or a filer may see.
+
+"An ISP's applications" are those it filed or that name it as an access
+provider; it keeps seeing them after they leave its queue. A filer sees only
+its own. Anything outside the scope is NotFound (HTTP 404), never Forbidden.
+"""
+from flask_babel import lazy_gettext as _l
+
+from portal.errors import NotFound
+from portal.models import AccessLink, Account, Application, ApplicationIsp, Service, Subject
+
+
+def isp_applications(isp_id: int):
+    named = ApplicationIsp.select(ApplicationIsp.application).where(ApplicationIsp.isp == isp_id)
+    return Application.select().where((Application.isp == isp_id) | (Application.id.in_(named)))
+
+
+def get_application_for_isp(app_id, isp_id: int) -> Application:
+    app = isp_applications(isp_id).where(Application.id == app_id).first()
+    if app is None:
+        raise NotFound(_l("申请不存在"))
+    return app
+
+
+def isp_customer_accounts(isp_id: int):
+    """Filers this ISP serves (an active access link) or created (import, on behalf)."""
+    served = (Subject.select(Subject.account).join(Service).join(AccessLink)
+              .where(AccessLink.isp == isp_id, AccessLink.status == "active"))
+    return Account.select().where(Account.tenant == "public",
+                                  (Account.created_by_org == isp_id) | Account.id.in_(served))
+
+
+def get_customer_for_isp(account_id, isp_id: int) -> Account:
+    account = isp_customer_accounts(isp_id).where(Account.id == account_id).first()
+    if account is None:
+        raise NotFound(_l("客户不存在"))
+    return account
+
+
+def filer_applications(account):
+    return Application.select().where(Application.account == account.id)
+
+
+def get_application_for_filer(app_id, account) -> Application:
+    app = filer_applications(account).where(Application.id == app_id).first()
+    if app is None:
+        raise NotFound(_l("申请不存在"))
+    return app
+
+
+def filer_subject(account) -> Subject | None:
+    return Subject.get_or_none(Subject.account == account.id)
+
+
+def get_service_for_filer(service_id, account) -> Service:
+    service = (Service.select().join(Subject)
+               .where(Service.id == service_id, Subject.account == account.id).first())
+    if service is None:
+        raise NotFound(_l("网站/APP不存在"))
+    return service

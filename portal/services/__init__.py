@@ -1,0 +1,1 @@
+"""Services: the portal's operations, each one unit of work called by a view, task or CLI."""

@@ -1,0 +1,123 @@
+"""Accounts: creation, passwords and authentication.
+
+Chosen passwords use scrypt (a modern KDF). Initial passwords (ISP import,
+bureau reset) are random, high-entropy and single-use, so a fast keyed hash
+(HMAC-SHA256 under the instance secret) is enough; they must be changed at the
+first login, and the new one gets scrypt.
+"""
+import hashlib
+import hmac
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.audit import record_event
+from portal.clock import utcnow
+from portal.db import transaction
+from portal.errors import ValidationError
+from portal.models import Account
+
+MIN_LENGTH, MAX_LENGTH = 8, 128
+INITIAL_PREFIX = "initial$"
+_secret = {"key": b"unset"}
+COMMON_PASSWORDS = frozenset("""
+12345678 123456789 1234567890 password password1 password123 qwertyuiop qwerty123 11111111
+88888888 00000000 iloveyou abc12345 abcd1234 a1234567 1qaz2wsx 1q2w3e4r qazwsxedc 12341234
+87654321 66666666 123123123 11223344 aa123456 zxcvbnm123 asdfghjkl woaini1314 admin123 welcome1
+letmein1 sunshine football baseball superman trustno1 princess starwars 12344321 5201314520
+""".split())
+
+
+def configure(secret_key: str) -> None:
+    _secret["key"] = secret_key.encode()
+
+
+def check_new_password(password: str) -> None:
+    """At least 8 characters, long ones welcome, common ones refused; no composition rules."""
+    if len(password or "") < MIN_LENGTH:
+        raise ValidationError(_l("密码至少需要 8 个字符"), field="password")
+    if len(password) > MAX_LENGTH:
+        raise ValidationError(_l("密码不能超过 128 个字符"), field="password")
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 3:
+        raise ValidationError(_l("该密码过于常见，请换一个更难猜的密码"), field="password")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def _initial_hash(password: str) -> str:
+    return INITIAL_PREFIX + hmac.new(_secret["key"], password.encode(), hashlib.sha256).hexdigest()
+
+
+def make_initial_password() -> tuple[str, str]:
+    """A random single-use password (about 80 bits) and its keyed hash."""
+    password = secrets.token_urlsafe(10)
+    return password, _initial_hash(password)
+
+
+def verify_password(account: Account, password: str) -> bool:
+    stored = account.password_hash or ""
+    if stored.startswith(INITIAL_PREFIX):
+        return hmac.compare_digest(stored, _initial_hash(password or ""))
+    return bool(stored) and check_password_hash(stored, password or "")
+
+
+def create_account(username: str, password: str | None, *, tenant: str, role: str = "filer",
+                   organisation=None, created_via: str = "self", actor=None, **fields) -> tuple:
+    """Create an account. Without a password an initial one is generated and returned."""
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        raise ValidationError(_l("用户名不能为空且不超过 64 个字符"), field="username")
+    initial = None
+    with transaction():
+        if Account.select().where(Account.username == username).exists():
+            raise ValidationError(_l("该用户名已被使用"), field="username")
+        if password is None:
+            initial, password_hash = make_initial_password()
+        else:
+            check_new_password(password)
+            password_hash = hash_password(password)
+        account = Account.create(username=username, tenant=tenant, role=role,
+                                 organisation=organisation, created_via=created_via,
+                                 password_hash=password_hash, must_change_password=bool(initial),
+                                 **fields)
+        record_event("account.create", account, actor=actor,
+                     after={"tenant": tenant, "role": role, "created_via": created_via})
+    return account, initial
+
+
+def authenticate(username: str, password: str, tenant: str) -> Account | None:
+    """The active account of this tenant with this password, or None (same answer for an
+    unknown user, a wrong password or another tenant's account)."""
+    account = Account.get_or_none(Account.username == (username or "").strip())
+    if account is None:
+        hash_password("timing-equaliser")
+        return None
+    if account.tenant != tenant or not account.is_active or not verify_password(account, password):
+        return None
+    if account.organisation_id and account.organisation.is_suspended:
+        return None
+    with transaction():
+        Account.update(last_login_at=utcnow()).where(Account.id == account.id).execute()
+        record_event("account.login", account, actor=account)
+    return account
+
+
+def change_password(account: Account, new_password: str) -> None:
+    """Set a chosen password; ends every other session of the account."""
+    check_new_password(new_password)
+    with transaction():
+        Account.update(password_hash=hash_password(new_password), must_change_password=False,
+                       password_changed_at=utcnow(),
+                       session_generation=Account.session_generation + 1).where(
+            Account.id == account.id).execute()
+        record_event("account.password_change", account, actor=account)
+
+
+def end_sessions(account: Account, actor=None) -> None:
+    with transaction():
+        Account.update(session_generation=Account.session_generation + 1).where(
+            Account.id == account.id).execute()
+        record_event("account.end_sessions", account, actor=actor)

@@ -1,0 +1,46 @@
+"""Flags on records: shell (空壳), restricted access (限制接入), violation (违法违规)."""
+from portal.clock import utcnow
+from portal.models import ACTIVE, AccessLink, RecordFlag, Service, Subject
+
+SHELL, RESTRICTED, VIOLATION = "shell", "restricted", "violation"
+
+
+def open_flag(kind: str, *, subject=None, service=None):
+    query = RecordFlag.select().where(RecordFlag.kind == kind, RecordFlag.cleared_at.is_null())
+    if service is not None:
+        return query.where(RecordFlag.service == service).first()
+    return query.where(RecordFlag.subject == subject, RecordFlag.service.is_null()).first()
+
+
+def set_flag(kind: str, *, subject=None, service=None, reason: str = "", actor=None) -> RecordFlag:
+    """Open a flag unless one of that kind is already open on the record."""
+    existing = open_flag(kind, subject=subject, service=service)
+    if existing:
+        return existing
+    subject = subject or (service.subject if service else None)
+    return RecordFlag.create(kind=kind, subject=subject, service=service, reason=reason,
+                             set_by=actor)
+
+
+def clear_flag(kind: str, *, subject=None, service=None) -> int:
+    query = RecordFlag.update(cleared_at=utcnow()).where(
+        RecordFlag.kind == kind, RecordFlag.cleared_at.is_null())
+    if service is not None:
+        return query.where(RecordFlag.service == service).execute()
+    return query.where(RecordFlag.subject == subject, RecordFlag.service.is_null()).execute()
+
+
+def refresh_shell_flags(subject: Subject) -> None:
+    """A service with no access left, or a subject with no active service, is a shell;
+    adding access or a service clears the flag."""
+    active = list(subject.services.where(Service.status == ACTIVE))
+    for service in active:
+        has_access = service.access_links.where(AccessLink.status == ACTIVE).exists()
+        if has_access:
+            clear_flag(SHELL, service=service)
+        else:
+            set_flag(SHELL, service=service, reason="no access left")
+    if active or not subject.is_active:
+        clear_flag(SHELL, subject=subject)
+    else:
+        set_flag(SHELL, subject=subject, reason="no active service")

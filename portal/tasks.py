@@ -1,0 +1,32 @@
+"""huey tasks: thin wrappers over portal functions. Each takes ids, re-reads, and
+does nothing when its work is already done, so running one twice is safe."""
+from datetime import timedelta
+
+from huey import crontab
+
+from portal import delivery, workflow
+from portal.clock import utcnow
+from portal.queue import huey, task_connection
+
+
+@huey.task(retries=5, retry_delay=30)
+def deliver_outbox_message(message_pk: int) -> bool:
+    with task_connection():
+        return delivery.deliver_message(message_pk)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def expire_sms_verifications() -> int:
+    """Return applications whose SMS verification ran out of time (24 hours)."""
+    with task_connection():
+        return workflow.expire_sms_verifications()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def sweep_outbox() -> int:
+    """Re-queue rows left pending (e.g. a crash between commit and enqueue)."""
+    with task_connection():
+        ids = delivery.pending_message_ids(utcnow() - timedelta(minutes=2))
+    for message_pk in ids:
+        deliver_outbox_message(message_pk)
+    return len(ids)

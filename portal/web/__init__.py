@@ -1,0 +1,1 @@
+"""Web glue shared by the tenants: setup, authentication routes, pagination, forms."""

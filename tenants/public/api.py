@@ -1,0 +1,49 @@
+"""Public JSON API: the lookup and the enumerations. No cookies, no CSRF (read-only)."""
+import hashlib
+import json
+
+from flask import Response, jsonify, request
+
+from portal.enumerations import all_enumerations
+from portal.errors import ValidationError
+from portal.extensions import csrf
+from portal.services.lookup import lookup
+from tenants.public import api_bp
+
+csrf.exempt(api_bp)
+
+
+def _cached_json(payload) -> Response:
+    """JSON with an ETag; a matching If-None-Match gets 304."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.cache_control.public, response.cache_control.max_age = True, 60
+    return response
+
+
+def api_error(code: str, message, status: int):
+    return jsonify(error={"code": code, "message": str(message)}), status
+
+
+@api_bp.route("/lookup")
+def lookup_api():
+    try:
+        page = int(request.args.get("page", 1))
+        result = lookup(request.args.get("q", ""), type_=request.args.get("type") or None,
+                        kind=request.args.get("kind") or None, page=page)
+    except ValueError:
+        return api_error("bad_request", "page must be a number", 400)
+    except ValidationError as exc:
+        return api_error("bad_query", exc.message, 400)
+    return _cached_json({"query": result.query, "results": result.results, "page": result.page,
+                         "total": result.total})
+
+
+@api_bp.route("/enumerations")
+def enumerations_api():
+    return _cached_json(all_enumerations())

@@ -1,0 +1,41 @@
+"""Public pages: home and the lookup (no login), and the filer's landing page."""
+from flask import render_template, request
+from flask_login import current_user
+
+from portal.errors import ValidationError
+from portal.models import Application
+from portal.scoping import filer_applications, filer_subject
+from portal.services.lookup import lookup
+from portal.web.auth import add_auth_routes, gate_tenant
+from portal.web.pagination import page_number, paginate
+from tenants.public import bp
+from tenants.public.forms import LookupForm
+
+OPEN_PAGES = ("login", "index", "lookup_page", "static")
+bp.before_request(gate_tenant("public", OPEN_PAGES))
+add_auth_routes(bp, "public", "home")
+
+
+@bp.route("/")
+def index():
+    return render_template("public/index.html", form=LookupForm())
+
+
+@bp.route("/lookup")
+def lookup_page():
+    form = LookupForm(request.args)
+    result, error = None, None
+    if form.validate():
+        try:
+            result = lookup(form.q.data, kind=form.kind.data or None, page=page_number())
+        except ValidationError as exc:
+            error = exc.message
+    return render_template("public/lookup.html", form=form, result=result, error=error)
+
+
+@bp.route("/home")
+def home():
+    account = current_user._get_current_object()
+    applications = paginate(filer_applications(account).order_by(Application.id.desc()))
+    return render_template("public/home.html", account=account, subject=filer_subject(account),
+                           applications=applications)

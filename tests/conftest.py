@@ -1,0 +1,119 @@
+"""Fixtures: an app per test on a fresh database (SQLite copy of a migrated template,
+or a truncated PostgreSQL database when TEST_DATABASE_URL is set), and factories."""
+import os
+import re
+import shutil
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+
+from portal import create_app
+from portal.db import db
+
+hypothesis_settings.register_profile("ci", max_examples=100, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+HUEY_URL = os.environ.get("TEST_HUEY_URL", "memory://")
+
+
+def _config(tmp, db_url, key_path):
+    return {"TESTING": True, "SECRET_KEY": "test-secret-key-0123456789abcdef",
+            "DATABASE_URL": db_url, "HUEY_URL": HUEY_URL, "HUEY_IMMEDIATE": True,
+            "INSTANCE_PATH": str(tmp), "SIGNING_KEY_PATH": str(key_path),
+            "SERVER_NAME": "portal.test"}
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """Migrate and initialise once; each test starts from a copy (SQLite) or a truncate."""
+    from portal.migrate import apply_migrations
+    from portal.setup_instance import init_instance
+    base = tmp_path_factory.mktemp("template")
+    key_path = base / "signing_key.pem"
+    url = PG_URL or f"sqlite:///{base / 'template.db'}"
+    app = create_app(_config(base, url, key_path))
+    with app.app_context():
+        if PG_URL:
+            _drop_all_pg()
+        apply_migrations()
+        with db.connection_context():
+            init_instance("山西", "晋", "山西省通信管理局", "admin", "Admin-pass-2026")
+            snapshot = _snapshot() if PG_URL else None
+    db.obj.close_all()
+    return {"path": base / "template.db", "key": key_path, "snapshot": snapshot}
+
+
+def _drop_all_pg():
+    with db.connection_context():
+        db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+
+
+def _snapshot():
+    """Rows of the initialised instance, restored after each PostgreSQL truncate."""
+    from portal.models import ALL_MODELS
+    return {m: list(m.select().dicts()) for m in ALL_MODELS}
+
+
+def _reset_pg(snapshot):
+    from portal.models import ALL_MODELS
+    tables = ", ".join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
+    db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    for model, rows in snapshot.items():
+        if rows:
+            model.insert_many(rows).execute()
+    for model in ALL_MODELS:
+        pk = model._meta.primary_key
+        if getattr(pk, "field_type", "") == "AUTO":
+            table = model._meta.table_name
+            db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{pk.column_name}'), "
+                           f"COALESCE((SELECT MAX({pk.column_name}) FROM \"{table}\"), 0) + 1, false)")
+
+
+@pytest.fixture
+def app(template_db, tmp_path):
+    if PG_URL:
+        url = PG_URL
+    else:
+        shutil.copy(template_db["path"], tmp_path / "portal.db")
+        url = f"sqlite:///{tmp_path / 'portal.db'}"
+    application = create_app(_config(tmp_path, url, template_db["key"]))
+    with application.app_context():
+        db.connect(reuse_if_open=True)
+        if PG_URL:
+            _reset_pg(template_db["snapshot"])
+        yield application
+        if not db.is_closed():
+            db.close()
+    db.obj.close_all()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url):
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def login(client):
+    """login(username, password, tenant) through the real login form."""
+    def do_login(username, password=None, tenant="public"):
+        prefix = {"public": "", "isp": "/isp", "bureau": "/bureau"}[tenant]
+        token = csrf_token(client, f"{prefix}/login")
+        return client.post(f"{prefix}/login", data={"username": username,
+                                                    "password": password or PASSWORD,
+                                                    "csrf_token": token})
+    return do_login
+
+
+from tests.factories import PASSWORD  # noqa: E402
+from tests.factories import *  # noqa: E402,F401,F403
