@@ -171,8 +171,8 @@ def _start_sms(app: Application, actor, action: str, proposal: dict, **changes):
 def _enter_review(app: Application, actor, action: str, **changes) -> Application:
     today = local_today()
     due = add_working_days(today, review_days(app.kind), load_overrides())
-    return _move(app, State.REVIEW, action, actor, review_started_at=utcnow(), due_on=due,
-                 **changes)
+    changes.update(review_started_at=utcnow(), due_on=due)
+    return _move(app, State.REVIEW, action, actor, **changes)
 
 
 # -- ISP verification -------------------------------------------------------

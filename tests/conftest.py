@@ -13,8 +13,13 @@ from portal.db import db
 hypothesis_settings.register_profile("ci", max_examples=100, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+if PG_URL and WORKER:   # each xdist worker gets its own database and Redis db
+    PG_URL = f"{PG_URL}_{WORKER}"
 HUEY_URL = os.environ.get("TEST_HUEY_URL", "memory://")
+if HUEY_URL.startswith("redis") and WORKER:
+    HUEY_URL = HUEY_URL.rsplit("/", 1)[0] + "/" + str(int(WORKER.lstrip("gw") or 0) + 1)
 
 
 def _config(tmp, db_url, key_path):

@@ -10,8 +10,7 @@ def named_isp_ids(app, proposal: dict) -> list[int]:
     """ISPs an application names as access providers, plus the current ISPs of the
     service or subject it changes: they verify it and see it in their lists."""
     ids = {i for s in proposal.get("services", []) for i in s.get("isps", []) if i}
-    if proposal.get("isp_id"):
-        ids.add(proposal["isp_id"])
+    ids |= {i for i in (proposal.get("isp_id"), app.isp_id) if i}
     if app.kind in (Kind.CHANGE_SUBJECT, Kind.CANCEL_SUBJECT, Kind.ANNUAL_REVIEW) and app.subject_id:
         ids |= {link.isp_id for link in AccessLink.select(AccessLink.isp).join(Service).where(
             Service.subject == app.subject_id, AccessLink.status == ACTIVE) if link.isp_id}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Create .venv and install the portal (and with "test", its test extras); compile
+# the translation catalogues. Re-running is cheap: pip runs only when pyproject changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-$extras}"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
+  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+  touch "$stamp"
+fi
+if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then
+  .venv/bin/pybabel compile -q -d translations
+fi
