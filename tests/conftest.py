@@ -25,8 +25,7 @@ if HUEY_URL.startswith("redis") and WORKER:
 def _config(tmp, db_url, key_path):
     return {"TESTING": True, "SECRET_KEY": "test-secret-key-0123456789abcdef",
             "DATABASE_URL": db_url, "HUEY_URL": HUEY_URL, "HUEY_IMMEDIATE": True,
-            "INSTANCE_PATH": str(tmp), "SIGNING_KEY_PATH": str(key_path),
-            "SERVER_NAME": "portal.test"}
+            "INSTANCE_PATH": str(tmp), "SIGNING_KEY_PATH": str(key_path)}
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,8 @@ def rebuild_record_keys(subject: Subject) -> None:
                              | (LookupKey.service.in_(service_ids))).execute()
     if not subject.is_active:
         return
-    rows = [{"key": k, "value": v, "account": subject.account_id, "subject": subject.id}
+    rows = [{"key": k, "value": v, "account": subject.account_id, "subject": subject.id,
+             "service": None}
             for k, v in subject_keys({"name": subject.name, "cert_number": subject.cert_number})]
     for service in subject.services.where(Service.status == "active"):
         data = {**service.details, "name": service.name, "homepage": service.homepage}

@@ -84,7 +84,5 @@ def _template_helpers(app: Flask) -> None:
     def local_time(moment, fmt="%Y-%m-%d %H:%M"):
         return clock.to_local(moment).strftime(fmt) if moment else ""
 
-    @app.context_processor
-    def globals_for_templates():
-        return {"KIND_LABELS": KIND_LABELS, "STATE_LABELS": STATE_LABELS,
-                "current_locale": select_locale()}
+    app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, STATE_LABELS=STATE_LABELS,
+                                 current_locale=select_locale)

@@ -2,10 +2,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-KIND_CHOICES = [("", _l("全部类型")), ("website", _l("网站")), ("app", _l("APP")),
-                ("miniprogram", _l("小程序")), ("quickapp", _l("快应用"))]
+KIND_CHOICES = [SelectChoice("", _l("全部类型")), SelectChoice("website", _l("网站")),
+                SelectChoice("app", _l("APP")), SelectChoice("miniprogram", _l("小程序")),
+                SelectChoice("quickapp", _l("快应用"))]
 
 
 class LookupForm(FlaskForm):
