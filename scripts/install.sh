@@ -10,8 +10,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-$extras}"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+  echo "Installing the portal${extras:+ with its $extras extras} into .venv (log: .venv/install.log)..."
+  if ! .venv/bin/python -m pip install -e ".${extras:+[$extras]}" > .venv/install.log 2>&1; then
+    tail -40 .venv/install.log
+    echo "install failed: see .venv/install.log" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then
