@@ -4,6 +4,7 @@ import itertools
 import pytest
 
 from portal import sample_data, workflow
+from portal.demo import confirm_codes
 from portal.models import Account, IspOrganisation
 from portal.services.accounts import hash_password
 from portal.states import Kind, State
@@ -79,14 +80,7 @@ def make_application(make_filer, isp, reviewer):
 
 def confirm_all_sms(app):
     """Confirm every pending SMS check with the code the outbox holds."""
-    from portal.models import OutboxMessage, SmsVerification
-    for row in SmsVerification.select().where(SmsVerification.application == app.id,
-                                              SmsVerification.confirmed_at.is_null()):
-        message = (OutboxMessage.select().where(OutboxMessage.channel == "sms",
-                                                OutboxMessage.recipient == row.mobile)
-                   .order_by(OutboxMessage.id.desc()).first())
-        code = message.body.split("核验码为")[1][:6]
-        workflow.confirm_sms(app.reference, row.cert_number, row.mobile, code)
+    confirm_codes(app)
 
 
 def drive(app, state, filer, isp, reviewer):
