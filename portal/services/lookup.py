@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from portal.clock import to_local
 from portal.errors import ValidationError
 from portal.models import ACTIVE, LookupKey, Service, Subject
+from portal.pagination import Page
 from portal.validators import (is_filing_number_like, normalise_domain, normalise_name,
                                parse_filing_number)
 
@@ -23,6 +24,10 @@ class LookupResult:
     page: int
     total: int
     per_page: int
+
+    @property
+    def pager(self):
+        return Page(self.results, self.page, self.per_page, self.total)
 
 
 def guess_type(q: str) -> str:

@@ -1,27 +1,7 @@
 """Pagination for every list: page number from the query string, bounded size."""
-from dataclasses import dataclass
-
 from flask import current_app, request
 
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+from portal.pagination import Page
 
 
 def page_number() -> int:

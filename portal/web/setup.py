@@ -1,7 +1,8 @@
 """Request lifecycle, i18n, error pages and template helpers, attached by the factory."""
 import uuid
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import (Flask, g, has_request_context, jsonify, render_template, request, session,
+                   url_for)
 from flask_login import current_user
 
 from portal import clock
@@ -85,4 +86,11 @@ def _template_helpers(app: Flask) -> None:
         return clock.to_local(moment).strftime(fmt) if moment else ""
 
     app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, STATE_LABELS=STATE_LABELS,
-                                 current_locale=select_locale)
+                                 current_locale=select_locale, page_url=page_url)
+
+
+def page_url(number: int) -> str:
+    """This page's URL with another page number, every other argument kept."""
+    args = request.args.to_dict()
+    args["page"] = number
+    return url_for(request.endpoint, **(request.view_args or {}), **args)

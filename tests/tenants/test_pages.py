@@ -150,3 +150,28 @@ def test_initial_password_must_be_changed_first(client, login, app):
 def test_language_switch_to_english(client):
     html = client.get("/?lang=en").get_data(as_text=True)
     assert 'lang="en"' in html
+
+
+def test_lists_are_paginated(client, login, make_account):
+    for i in range(45):
+        OutboxMessage.create(message_id=f"m{i}@x", channel="email", recipient=f"r{i}@mail.example",
+                             subject=f"subject {i}")
+    admin = make_account("bureau", "admin")
+    login(admin.username, tenant="bureau")
+    first = client.get("/bureau/mailbox").get_data(as_text=True)
+    assert "r44@mail.example" in first and "r0@mail.example" not in first
+    assert "/bureau/mailbox?page=2" in first
+    third = client.get("/bureau/mailbox?page=3").get_data(as_text=True)
+    assert "r0@mail.example" in third and "上一页" in third
+
+
+def test_lookup_results_are_paginated(client, make_application, isp):
+    from portal import sample_data
+    for n in range(3):
+        proposal = sample_data.first_filing(900 + n, [isp.id])
+        proposal["subject"]["name"] = f"山西分页测试有限公司{n}"
+        make_application(state=State.APPROVED, proposal=proposal)
+    from portal.services.lookup import lookup
+    assert lookup("山西分页测试", per_page=2).total == 3
+    html = client.get("/lookup?q=山西分页测试").get_data(as_text=True)
+    assert html.count('class="card result"') == 3
