@@ -140,24 +140,26 @@ def _submit(app: Application, actor, action: str) -> Application:
                    conflicts=conflicts, return_reason="", review_started_at=None, due_on=None)
     if conflicts:
         notifications.notify_conflict(app, conflicts)
-    if _skips_isp(app):
+    if _skips_isp(app, proposal):
         return _start_sms(app, actor, action, proposal, **changes)
     SmsVerification.delete().where(SmsVerification.application == app.id).execute()
     return _move(app, State.SUBMITTED, action, actor, **changes)
 
 
 def _name_isps(app: Application, proposal: dict) -> None:
-    ApplicationIsp.delete().where(ApplicationIsp.application == app.id).execute()
+    """Record every ISP the application names. Rows are never removed: an ISP that once
+    handled an application keeps seeing it (state, history, return reasons)."""
     ids = named_isp_ids(app, proposal)
     if ids:
-        ApplicationIsp.insert_many([{"application": app.id, "isp": i} for i in ids]).execute()
+        ApplicationIsp.insert_many([{"application": app.id, "isp": i} for i in ids]
+                                   ).on_conflict_ignore().execute()
 
 
-def _skips_isp(app: Application) -> bool:
+def _skips_isp(app: Application, proposal: dict) -> bool:
     """Filer-filed cancellations and services all abroad (no ISP named) skip verification."""
     if app.kind in CANCEL_KINDS and app.channel == "filer":
         return True
-    return not ApplicationIsp.select().where(ApplicationIsp.application == app.id).exists()
+    return not named_isp_ids(app, proposal)
 
 
 def _start_sms(app: Application, actor, action: str, proposal: dict, **changes):
@@ -181,24 +183,24 @@ def verify_application(app_id, actor, expected_version=None) -> Application:
     """The access provider has checked the submission and forwards it (核实通过)."""
     with transaction():
         app = load_application(app_id)
+        _check_version(app, expected_version)
         _require_state(app, State.SUBMITTED)
         _require(is_verifying_isp(app, actor, _named(app)))
-        _check_version(app, expected_version)
         return _start_sms(app, actor, "verify", app.proposed)
 
 
 def _named(app: Application) -> list[int]:
-    return [row.isp_id for row in ApplicationIsp.select(ApplicationIsp.isp)
-            .where(ApplicationIsp.application == app.id)]
+    """The ISPs the application names now: only they verify it."""
+    return named_isp_ids(app, app.proposed)
 
 
 def isp_return_application(app_id, actor, reason: str, notes: list,
                            expected_version=None) -> Application:
     with transaction():
         app = load_application(app_id)
+        _check_version(app, expected_version)
         _require_state(app, State.SUBMITTED)
         _require(is_verifying_isp(app, actor, _named(app)))
-        _check_version(app, expected_version)
         return _return(app, actor, "isp_return", reason, notes)
 
 
@@ -299,9 +301,9 @@ def approve_application(app_id, actor, expected_version=None) -> Application:
     """Approve: apply the change to the records (numbers, certificates, versions)."""
     with transaction():
         app = load_application(app_id)
+        _check_version(app, expected_version)
         _require_state(app, State.REVIEW)
         _require(is_bureau_decider(actor))
-        _check_version(app, expected_version)
         if app.in_conflict and find_conflicts(app.account_id, app.proposed):
             raise Refused(_l("该申请存在信息冲突，须先解决冲突再审核通过"))
         clear_application_keys(app)
@@ -315,9 +317,9 @@ def return_application(app_id, actor, reason: str, notes: list,
     """Return (退回/驳回) with field notes, to whoever filed it (filer or ISP)."""
     with transaction():
         app = load_application(app_id)
+        _check_version(app, expected_version)
         _require_state(app, State.REVIEW)
         _require(is_bureau_decider(actor))
-        _check_version(app, expected_version)
         app = _return(app, actor, "return", reason, notes)
         Application.update(decided_at=utcnow(), decided_by=actor).where(
             Application.id == app.id).execute()

@@ -4,8 +4,10 @@ import uuid
 from flask_babel import lazy_gettext as _l
 
 from portal.clock import utcnow
+from portal.errors import ValidationError
 from portal.models import Certificate, InstanceSettings, Service
 from portal.signing import SignatureCheck, sign_document, verify_document
+from portal.validators import normalise_domain
 
 CERT_FORMAT = "bazs.cert/1"
 PROBLEMS = {
@@ -49,13 +51,20 @@ def current_certificate(service: Service) -> Certificate | None:
             .order_by(Certificate.id.desc()).first())
 
 
+def _normalised(domain: str) -> str | None:
+    try:
+        return normalise_domain(domain)
+    except ValidationError:
+        return None
+
+
 def verify_certificate(text: str | bytes, domain: str | None = None) -> SignatureCheck:
     """Signature first, then (with a domain) that it names the domain, then that the
     certificate is the current one of a filed website."""
     check = verify_document(text, InstanceSettings.get().public_key_pem, CERT_FORMAT)
     if not check.valid:
         return check
-    if domain is not None and domain not in check.payload.get("domains", []):
+    if domain is not None and _normalised(domain) not in check.payload.get("domains", []):
         return SignatureCheck(False, check.payload, "wrong_domain")
     cert = Certificate.get_or_none(Certificate.serial == check.payload.get("serial"))
     if cert is None or not cert.service.is_active:

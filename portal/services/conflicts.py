@@ -11,12 +11,12 @@ def find_conflicts(account_id: int, proposal: dict) -> list[dict]:
     pairs = [(k, v) for k, v in proposal_keys(proposal) if k in CONFLICT_KEYS]
     if not pairs:
         return []
-    query = (LookupKey.select(LookupKey, Account.username)
+    query = (LookupKey.select(LookupKey.key, LookupKey.value,
+                              LookupKey.account.alias("other_account"),
+                              Account.username.alias("other_username"),
+                              LookupKey.subject, LookupKey.service, LookupKey.application)
              .join(Account, on=(LookupKey.account == Account.id))
              .where(Tuple(LookupKey.key, LookupKey.value).in_(pairs),
                     LookupKey.account != account_id)
              .order_by(LookupKey.id))
-    return [{"key": row.key, "value": row.value, "other_account": row.account_id,
-             "other_username": row.account.username, "subject": row.subject_id,
-             "service": row.service_id, "application": row.application}
-            for row in query]
+    return list(query.dicts())
