@@ -304,12 +304,21 @@ def approve_application(app_id, actor, expected_version=None) -> Application:
         _check_version(app, expected_version)
         _require_state(app, State.REVIEW)
         _require(is_bureau_decider(actor))
+        _require_live_record(app)
         if app.in_conflict and find_conflicts(app.account_id, app.proposed):
             raise Refused(_l("该申请存在信息冲突，须先解决冲突再审核通过"))
         clear_application_keys(app)
         subject = apply_application(app, actor)
         return _move(app, State.APPROVED, "approve", actor, subject=subject,
                      decided_at=utcnow(), decided_by=actor)
+
+
+def _require_live_record(app: Application) -> None:
+    """A change of a record that was cancelled or revoked meanwhile cannot be approved."""
+    for record in (app.subject if app.subject_id else None,
+                   app.service if app.service_id else None):
+        if record is not None and record.status != ACTIVE:
+            raise Refused(_l("该申请所涉及的备案已被注销或撤销，不能审核通过，请退回"))
 
 
 def return_application(app_id, actor, reason: str, notes: list,

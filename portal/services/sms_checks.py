@@ -65,12 +65,13 @@ def send_code(row: SmsVerification, app) -> None:
 
 
 def find_person(app, cert_number: str, mobile: str) -> SmsVerification:
-    row = (SmsVerification.select().where(SmsVerification.application == app.id,
-                                          SmsVerification.mobile == mobile.strip())
-           .first())
-    if row is None or normalise_cert_number(row.cert_number) != normalise_cert_number(cert_number):
-        raise Refused(_l("证件号码或手机号码与该申请的核验人不符"))
-    return row
+    """The person with this mobile AND certificate number (two people may share a mobile)."""
+    wanted = normalise_cert_number(cert_number or "")
+    for row in SmsVerification.select().where(SmsVerification.application == app.id,
+                                              SmsVerification.mobile == (mobile or "").strip()):
+        if normalise_cert_number(row.cert_number) == wanted:
+            return row
+    raise Refused(_l("证件号码或手机号码与该申请的核验人不符"))
 
 
 def code_matches(row: SmsVerification, app, code: str) -> bool:
