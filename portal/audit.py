@@ -1,16 +1,50 @@
 """The audit log: append-only events chained by hash, and the check that proves it.
 
 Each event stores the hash of the one before it; the head (latest seq and
-hash) is kept in its own table, so an edited, deleted, inserted or reordered
-event, or a truncated tail, is detected by `verify_chain`.
+hash) is kept in its own table and, after each commit, in a file outside the
+database (AUDIT_HEAD_PATH), so an edited, deleted, inserted or reordered event,
+a truncated tail, or events and head table rewritten together are detected by
+`verify_chain`.
 """
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 
 from portal.clock import utcnow
 from portal.context import current_actor_info
+from portal.db import after_commit
 from portal.models import AuditEvent, AuditHead
+
+_head_file = {"path": None}
+
+
+def configure(head_path: str | None) -> None:
+    _head_file["path"] = head_path
+
+
+def read_head_file() -> tuple[int, str] | None:
+    path = _head_file["path"]
+    if not path or not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        seq, digest = handle.read().split()
+    return int(seq), digest
+
+
+def _write_head_file(seq: int, digest: str) -> None:
+    """Keep the newest head seen; an older value written by a slower worker stays valid
+    (it still pins a prefix of the chain)."""
+    path = _head_file["path"]
+    if not path:
+        return
+    current = read_head_file()
+    if current and current[0] >= seq:
+        return
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as handle:
+        handle.write(f"{seq} {digest}\n")
+    os.replace(tmp, path)
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("seq", "at", "actor_id", "actor_name", "tenant", "action", "object_type",
@@ -51,6 +85,7 @@ def record_event(action: str, obj=None, *, actor=None, before=None, after=None,
     values["hash"] = event_hash(_roundtrip(values))
     event = AuditEvent.create(**values)
     AuditHead.update(seq=values["seq"], hash=values["hash"]).where(AuditHead.id == 1).execute()
+    after_commit(lambda: _write_head_file(values["seq"], values["hash"]))
     return event
 
 
@@ -106,4 +141,17 @@ def _check_head(last_hash: str, last_seq: int, checked: int) -> ChainReport:
     if head_seq != last_seq or head_hash != last_hash:
         return ChainReport(False, checked, f"tail truncated or head altered: head at {head_seq}, "
                                            f"events end at {last_seq}", last_seq)
+    return _check_head_file(last_seq, checked)
+
+
+def _check_head_file(last_seq: int, checked: int) -> ChainReport:
+    """The head recorded outside the database must still be an event of this chain."""
+    outside = read_head_file()
+    if outside is None:
+        return ChainReport(True, checked)
+    seq, digest = outside
+    event = AuditEvent.get_or_none(AuditEvent.seq == seq)
+    if seq > last_seq or event is None or event.hash != digest:
+        return ChainReport(False, checked, f"chain does not contain the head recorded outside "
+                                           f"the database (seq {seq})", seq)
     return ChainReport(True, checked)

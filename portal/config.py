@@ -19,6 +19,7 @@ DEFAULTS = {
     "SMS_KEY": None,
     "SIGNING_KEY_PATH": None,      # default: instance/signing_key.pem
     "UPLOAD_FOLDER": None,         # default: instance/uploads
+    "AUDIT_HEAD_PATH": None,       # default: instance/audit_head (the chain's head, outside the DB)
     "TRUSTED_PROXIES": 0,
     "ALLOW_LOOPBACK_OUTBOUND": False,
     "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -67,6 +68,7 @@ def load_config(instance_path, override=None, environ=None):
     config["SIGNING_KEY_PATH"] = config["SIGNING_KEY_PATH"] or str(instance / "signing_key.pem")
     config["UPLOAD_FOLDER"] = config["UPLOAD_FOLDER"] or str(instance / "uploads")
     config["LIMITS_PATH"] = str(instance / "limits.db")
+    config["AUDIT_HEAD_PATH"] = config.get("AUDIT_HEAD_PATH") or str(instance / "audit_head")
     config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret(config, instance)
     return config
 

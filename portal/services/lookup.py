@@ -8,8 +8,8 @@ from portal.clock import to_local
 from portal.errors import ValidationError
 from portal.models import ACTIVE, LookupKey, Service, Subject
 from portal.pagination import Page
-from portal.validators import (is_filing_number_like, normalise_domain, normalise_name,
-                               parse_filing_number)
+from portal.validators import (format_service_number, is_filing_number_like, normalise_domain,
+                               normalise_name, parse_filing_number, to_half_width)
 
 TYPES = ("domain", "number", "subject", "service")
 KINDS = ("website", "app", "miniprogram", "quickapp")
@@ -30,12 +30,26 @@ class LookupResult:
         return Page(self.results, self.page, self.per_page, self.total)
 
 
+DOT_LIKE = str.maketrans({"。": ".", "｡": ".", "．": "."})
+
+
 def guess_type(q: str) -> str:
     if is_filing_number_like(q):
         return "number"
-    if "." in q and " " not in q.strip():
+    text = to_half_width(q).translate(DOT_LIKE).strip()
+    if "." in text and " " not in text:
         return "domain"
     return "subject"
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """[prefix, successor): every string that starts with prefix, for an indexed range scan."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def starts_with(field, prefix: str):
+    low, high = prefix_range(prefix)
+    return (field >= low) & (field < high)
 
 
 def mask_name(name: str) -> str:
@@ -56,7 +70,7 @@ def _service_ids(kind_of_query: str, q: str):
         value = LookupKey.value.in_(_domain_candidates(q))
     elif kind_of_query == "service":
         name = normalise_name(q)
-        keys, value = LookupKey.key == "service_name", LookupKey.value.between(name, name + "\uffff")
+        keys, value = LookupKey.key == "service_name", starts_with(LookupKey.value, name)
     else:
         return None
     return (LookupKey.select(LookupKey.service).where(keys, value, LookupKey.service.is_null(False),
@@ -68,13 +82,15 @@ def _base_query(kind_of_query: str, q: str):
              .where(Service.status == ACTIVE, Subject.status == ACTIVE))
     if kind_of_query == "number":
         parsed = parse_filing_number(q)
-        number = q.strip()
-        return query.where((Service.filing_number == number) if parsed.service_index
-                           else (Subject.filing_number == number))
+        if parsed.service_index:
+            number = format_service_number(parsed.subject_number, parsed.service_index,
+                                           parsed.kind)
+            return query.where(Service.filing_number == number)
+        return query.where(Subject.filing_number == parsed.subject_number)
     if kind_of_query == "subject":
         name = normalise_name(q)
         subjects = LookupKey.select(LookupKey.subject).where(
-            LookupKey.key == "subject_name", LookupKey.value.between(name, name + "\uffff"),
+            LookupKey.key == "subject_name", starts_with(LookupKey.value, name),
             LookupKey.application.is_null())
         return query.where(Subject.id.in_(subjects))
     return query.where(Service.id.in_(_service_ids(kind_of_query, q)))

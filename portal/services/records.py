@@ -19,11 +19,14 @@ def create_subject(account_id: int, data: dict) -> Subject:
 
 
 def update_subject(subject: Subject, data: dict) -> None:
-    """Province and certificate number are immutable keys; the workflow checks them."""
+    """Province and certificate number are immutable keys; the workflow checks them.
+    Certificates name the subject, so its websites get new ones."""
     for field in SUBJECT_FIELDS:
         if field not in ("province", "cert_number", "cert_type"):
             setattr(subject, field, data[field])
     subject.save()
+    for website in subject.services.where(Service.status == ACTIVE, Service.kind == "website"):
+        certificates.issue_certificate(website)
 
 
 def _set_access(service: Service, isp_ids: list, customer_ref: str = "") -> None:
