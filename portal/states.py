@@ -46,6 +46,11 @@ KIND_LABELS = {
     Kind.ANNUAL_REVIEW: _l("年度审核"),
 }
 
+ROLE_LABELS = {
+    "filer": _l("主办者"), "admin": _l("管理员"), "reviewer": _l("审核员"), "auditor": _l("审计员"),
+    "operator": _l("操作员"), "readonly": _l("只读"),
+}
+
 IN_FLIGHT = frozenset({State.SUBMITTED, State.SMS, State.REVIEW, State.RETURNED})
 FINAL = frozenset({State.APPROVED, State.WITHDRAWN, State.ABANDONED})
 CANCEL_KINDS = frozenset({Kind.CANCEL_SUBJECT, Kind.CANCEL_SERVICE, Kind.CANCEL_ACCESS})

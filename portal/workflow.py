@@ -242,7 +242,7 @@ def _confirm(reference, cert_number, mobile, code):
     if row.confirmed_at is not None:
         return app, None
     if row.expires_at < utcnow():
-        _fail_sms(app, _l("短信核验超时（24小时内未完成）"))
+        _fail_sms(app, SMS_TIMEOUT)
         return app, Refused(_l("短信核验超时（24小时内未完成），申请已退回"))
     if not sms_checks.code_matches(row, app, code):
         return app, _wrong_code(app, row)
@@ -259,15 +259,20 @@ def _wrong_code(app, row) -> Refused:
     row.save()
     record_event("sms.wrong_code", row, after={"application": app.id, "tries": row.tries})
     if row.tries >= sms_checks.MAX_TRIES:
-        _fail_sms(app, _l("短信核验码错误次数过多"))
+        _fail_sms(app, SMS_TOO_MANY_TRIES)
         return Refused(_l("核验码错误次数过多，申请已退回"))
     left = sms_checks.MAX_TRIES - row.tries
     return Refused(_l("核验码不正确，还可尝试 %(left)d 次", left=left), tries_left=left)
 
 
-def _fail_sms(app: Application, reason) -> None:
-    _move(app, State.RETURNED, "sms_failed", None, reason=str(reason), return_reason=str(reason),
-          return_notes=[{"field": "sms", "note": str(reason)}], returned_proposed=app.proposed)
+# Return reasons are stored as data, in the bureau's language, whoever triggered them.
+SMS_TIMEOUT = "短信核验超时（24小时内未完成）"
+SMS_TOO_MANY_TRIES = "短信核验码错误次数过多"
+
+
+def _fail_sms(app: Application, reason: str) -> None:
+    _move(app, State.RETURNED, "sms_failed", None, reason=reason, return_reason=reason,
+          return_notes=[{"field": "sms", "note": reason}], returned_proposed=app.proposed)
 
 
 def resend_sms_code(reference: str, cert_number: str, mobile: str) -> None:
@@ -290,7 +295,7 @@ def expire_sms_verifications() -> int:
         with transaction():
             app = load_application(app_id)
             if app.state == State.SMS:
-                _fail_sms(app, _l("短信核验超时（24小时内未完成）"))
+                _fail_sms(app, SMS_TIMEOUT)
                 count += 1
     return count
 

@@ -19,5 +19,5 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then
-  .venv/bin/pybabel compile -q -d translations
+  .venv/bin/pybabel compile -d translations > /dev/null
 fi

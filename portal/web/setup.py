@@ -5,6 +5,8 @@ from flask import (Flask, g, has_request_context, jsonify, render_template, requ
                    url_for)
 from flask_login import current_user
 
+from flask_babel import refresh
+
 from portal import clock
 from portal.context import clear_request_context, set_request_context
 from portal.db import db
@@ -49,6 +51,7 @@ def _database_hooks(app: Flask) -> None:
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         if request.args.get("lang") in LOCALES:
             session["lang"] = request.args["lang"]
+        refresh()  # the locale is chosen per request, never cached across requests
         actor = current_user._get_current_object() if current_user.is_authenticated else None
         set_request_context(actor, request.remote_addr or "", g.request_id)
 
@@ -79,13 +82,14 @@ def _error_handlers(app: Flask) -> None:
 
 
 def _template_helpers(app: Flask) -> None:
-    from portal.states import KIND_LABELS, STATE_LABELS
+    from portal.states import KIND_LABELS, ROLE_LABELS, STATE_LABELS
 
     @app.template_filter("local")
     def local_time(moment, fmt="%Y-%m-%d %H:%M"):
         return clock.to_local(moment).strftime(fmt) if moment else ""
 
     app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, STATE_LABELS=STATE_LABELS,
+                                 ROLE_LABELS=ROLE_LABELS,
                                  current_locale=select_locale, page_url=page_url)
 
 

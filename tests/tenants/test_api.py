@@ -38,3 +38,15 @@ def test_enumerations_are_served_as_json(client):
 def test_unknown_api_route_is_json_404(client):
     response = client.get("/api/v1/nothing")
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_the_signing_key_is_published_and_verifies_certificates(client, make_application):
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from portal.models import Certificate
+    from portal.signing import verify_document
+    make_application(state=State.APPROVED)
+    pem = client.get("/api/v1/signing-key.pem").get_data(as_text=True)
+    assert load_pem_public_key(pem.encode())
+    document = Certificate.select().first().document
+    assert verify_document(document, pem, "bazs.cert/1").valid
