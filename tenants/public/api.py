@@ -7,6 +7,7 @@ from flask import Response, jsonify, request
 from portal.enumerations import all_enumerations
 from portal.errors import ValidationError
 from portal.extensions import csrf
+from portal.models import InstanceSettings
 from portal.services.lookup import lookup
 from tenants.public import api_bp
 
@@ -42,6 +43,12 @@ def lookup_api():
         return api_error("bad_query", exc.message, 400)
     return _cached_json({"query": result.query, "results": result.results, "page": result.page,
                          "total": result.total})
+
+
+@api_bp.route("/signing-key.pem")
+def signing_key_api():
+    """The bureau's public Ed25519 key: anyone can verify certificates with it."""
+    return Response(InstanceSettings.get().public_key_pem, mimetype="application/x-pem-file")
 
 
 @api_bp.route("/enumerations")
