@@ -3,7 +3,8 @@
 The session stores "account id:session generation"; bumping the generation
 (logout everywhere, password change, disable) makes every old cookie fail.
 """
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -54,12 +55,23 @@ def init_login(app) -> None:
         return redirect(url_for(f"{tenant}.login", next=request.full_path))
 
 
-def gate_tenant(tenant: str, open_endpoints=("login", "static")):
-    """Every page of a tenant requires an account of that tenant; another tenant's
-    account gets 404, an anonymous visitor the login page."""
+def public_page(view):
+    """Mark a view as open to anyone (no login): the tenant gate lets it through."""
+    view.is_public_page = True
+    return view
+
+
+def _is_public(endpoint: str) -> bool:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "is_public_page", False)
+
+
+def gate_tenant(tenant: str):
+    """Every page of a tenant requires an account of that tenant unless marked
+    @public_page; another tenant's account gets 404, an anonymous visitor the login page."""
     def check():
         endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
-        if endpoint in open_endpoints:
+        if endpoint == "static" or _is_public(request.endpoint or ""):
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
@@ -75,6 +87,7 @@ def add_auth_routes(bp: Blueprint, tenant: str, home_endpoint: str) -> None:
     """/login, /logout and /password for one tenant."""
 
     @bp.route("/login", methods=["GET", "POST"])
+    @public_page
     def login():
         form = LoginForm()
         if form.validate_on_submit():

@@ -4,4 +4,5 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 api_bp = Blueprint("api", __name__)
 
-from tenants.public import api, views  # noqa: E402,F401  (routes register on import)
+# Routes register on import; one module per area.
+from tenants.public import api, views, views_check, views_help  # noqa: E402,F401

@@ -6,22 +6,23 @@ from portal.errors import ValidationError
 from portal.models import Application
 from portal.scoping import filer_applications, filer_subject
 from portal.services.lookup import lookup
-from portal.web.auth import add_auth_routes, gate_tenant
+from portal.web.auth import add_auth_routes, gate_tenant, public_page
 from portal.web.pagination import page_number, paginate
 from tenants.public import bp
 from tenants.public.forms import LookupForm
 
-OPEN_PAGES = ("login", "index", "lookup_page", "static")
-bp.before_request(gate_tenant("public", OPEN_PAGES))
+bp.before_request(gate_tenant("public"))
 add_auth_routes(bp, "public", "home")
 
 
 @bp.route("/")
+@public_page
 def index():
     return render_template("public/index.html", form=LookupForm())
 
 
 @bp.route("/lookup")
+@public_page
 def lookup_page():
     form = LookupForm(request.args)
     result, error = None, None
