@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then `config` (tests)."""
-    from portal import audit, cli, keys
+    from portal import audit, cli, ephemeral, keys
     from portal.config import load_config
     from portal.db import bind_database
     from portal.queue import configure_queue
@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_queue(app.config["HUEY_URL"], app.config["HUEY_IMMEDIATE"])
     keys.configure(app.config["SIGNING_KEY_PATH"])
     audit.configure(app.config["AUDIT_HEAD_PATH"])
+    ephemeral.configure(app.config["LIMITS_URL"])
     accounts.configure(app.config["SECRET_KEY"])
     setup.init_app(app)
     _register_blueprints(app)

@@ -20,6 +20,7 @@ DEFAULTS = {
     "SIGNING_KEY_PATH": None,      # default: instance/signing_key.pem
     "UPLOAD_FOLDER": None,         # default: instance/uploads
     "AUDIT_HEAD_PATH": None,       # default: instance/audit_head (the chain's head, outside the DB)
+    "LIMITS_URL": None,            # default: instance/limits.db; redis://... shares it across machines
     "TRUSTED_PROXIES": 0,
     "ALLOW_LOOPBACK_OUTBOUND": False,
     "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -67,7 +68,7 @@ def load_config(instance_path, override=None, environ=None):
     config["HUEY_URL"] = config["HUEY_URL"] or f"sqlite:///{instance / 'huey.db'}"
     config["SIGNING_KEY_PATH"] = config["SIGNING_KEY_PATH"] or str(instance / "signing_key.pem")
     config["UPLOAD_FOLDER"] = config["UPLOAD_FOLDER"] or str(instance / "uploads")
-    config["LIMITS_PATH"] = str(instance / "limits.db")
+    config["LIMITS_URL"] = config.get("LIMITS_URL") or str(instance / "limits.db")
     config["AUDIT_HEAD_PATH"] = config.get("AUDIT_HEAD_PATH") or str(instance / "audit_head")
     config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret(config, instance)
     return config

@@ -23,9 +23,12 @@ if HUEY_URL.startswith("redis") and WORKER:
 
 
 def _config(tmp, db_url, key_path):
-    return {"TESTING": True, "SECRET_KEY": "test-secret-key-0123456789abcdef",
-            "DATABASE_URL": db_url, "HUEY_URL": HUEY_URL, "HUEY_IMMEDIATE": True,
-            "INSTANCE_PATH": str(tmp), "SIGNING_KEY_PATH": str(key_path)}
+    config = {"TESTING": True, "SECRET_KEY": "test-secret-key-0123456789abcdef",
+              "DATABASE_URL": db_url, "HUEY_URL": HUEY_URL, "HUEY_IMMEDIATE": True,
+              "INSTANCE_PATH": str(tmp), "SIGNING_KEY_PATH": str(key_path)}
+    if HUEY_URL.startswith("redis"):   # the backend matrix: limits in Redis too
+        config["LIMITS_URL"] = HUEY_URL
+    return config
 
 
 @pytest.fixture(scope="session")
@@ -82,13 +85,17 @@ def app(template_db, tmp_path):
         shutil.copy(template_db["path"], tmp_path / "portal.db")
         url = f"sqlite:///{tmp_path / 'portal.db'}"
     application = create_app(_config(tmp_path, url, template_db["key"]))
-    with application.app_context():
-        db.connect(reuse_if_open=True)
-        if PG_URL:
-            _reset_pg(template_db["snapshot"])
-        yield application
-        if not db.is_closed():
-            db.close()
+    from portal import ephemeral
+    ephemeral.store().clear()
+    # No app context is held open: each test-client request gets its own, as in
+    # production (a shared one would carry g, the CSRF token and the locale across
+    # requests). Direct database use reconnects on demand.
+    db.connect(reuse_if_open=True)
+    if PG_URL:
+        _reset_pg(template_db["snapshot"])
+    yield application
+    if not db.is_closed():
+        db.close()
     db.obj.close_all()
 
 
@@ -98,6 +105,7 @@ def client(app):
 
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CAPTCHA_RE = re.compile(r'name="captcha_id" type="hidden" value="([^"]+)"')
 
 
 def csrf_token(client, url):
@@ -107,15 +115,26 @@ def csrf_token(client, url):
     return match.group(1) or match.group(2)
 
 
+def form_tokens(client, url) -> dict:
+    """CSRF token and a solved captcha of the form at `url` (through the TESTING route)."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    data = {"csrf_token": match.group(1) or match.group(2)}
+    captcha = CAPTCHA_RE.search(html)
+    if captcha:
+        answer = client.get(f"/testing/captcha/{captcha.group(1)}").get_json()["answer"]
+        data.update(captcha_id=captcha.group(1), captcha=answer)
+    return data
+
+
 @pytest.fixture
 def login(client):
     """login(username, password, tenant) through the real login form."""
     def do_login(username, password=None, tenant="public"):
         prefix = {"public": "", "isp": "/isp", "bureau": "/bureau"}[tenant]
-        token = csrf_token(client, f"{prefix}/login")
-        return client.post(f"{prefix}/login", data={"username": username,
-                                                    "password": password or PASSWORD,
-                                                    "csrf_token": token})
+        data = form_tokens(client, f"{prefix}/login")
+        data.update(username=username, password=password or PASSWORD)
+        return client.post(f"{prefix}/login", data=data)
     return do_login
 
 

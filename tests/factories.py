@@ -32,6 +32,7 @@ def make_account(app):
         fields.setdefault("username", f"{tenant}{role}{n}")
         fields.setdefault("email", f"user{n}@mail.example")
         fields.setdefault("mobile", f"137{n:08d}")
+        fields.setdefault("identity_verified", True)
         return Account.create(tenant=tenant, role=role, organisation=organisation,
                               password_hash=password_hash(), **fields)
     return make

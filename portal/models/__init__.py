@@ -1,5 +1,5 @@
 """All models, importable from one place. ALL_MODELS is in dependency order."""
-from portal.models.accounts import Account, IspOrganisation
+from portal.models.accounts import Account, IspOrganisation, VerificationCode
 from portal.models.applications import Application, ApplicationIsp, SmsVerification
 from portal.models.audit import AuditEvent, AuditHead
 from portal.models.messaging import Announcement, OutboxMessage
@@ -11,7 +11,7 @@ from portal.models.settings import Enumeration, InstanceSettings, WorkingDayOver
 
 ALL_MODELS = [
     InstanceSettings, WorkingDayOverride, Enumeration,
-    IspOrganisation, Account,
+    IspOrganisation, Account, VerificationCode,
     Subject, Service, ServiceIp, AccessLink, LookupKey, FilingCounter, Certificate,
     RecordVersion, AuthorisationCode, RecordFlag, BlacklistEntry, PreApprovalDocument,
     Application, ApplicationIsp, SmsVerification,

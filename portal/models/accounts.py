@@ -53,3 +53,20 @@ class Account(UserMixin, BaseModel):
     @property
     def is_filer(self) -> bool:
         return self.tenant == "public"
+
+
+class VerificationCode(BaseModel):
+    """A code sent to a mobile or an email: registration, identity check, password reset.
+    Valid 24 hours, limited tries; only its hash is kept."""
+    account = ForeignKeyField(Account, backref="codes", on_delete="CASCADE")
+    purpose = CharField()              # verify | reset
+    channel = CharField()              # mobile | email
+    target = CharField()
+    code_hash = CharField()
+    tries = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("account", "purpose", "channel"), False),)

@@ -4,21 +4,33 @@ The session stores "account id:session generation"; bumping the generation
 (logout everywhere, password change, disable) makes every old cookie fail.
 """
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+                   session, url_for)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.errors import ValidationError
 from portal.extensions import login_manager
 from portal.models import Account
-from portal.services import accounts
+from portal.services import accounts, captcha, throttle
+from portal.web.client import client_address
 from portal.web.safety import safe_next
 
 
-class LoginForm(FlaskForm):
+class CaptchaMixin:
+    captcha_id = HiddenField()
+    captcha = StringField(_l("验证码"), validators=[DataRequired(), Length(max=10)])
+
+    def fresh_captcha(self) -> str:
+        """Issue a new captcha for this form; returns the picture's data URI."""
+        self.captcha_id.data, picture = captcha.new_captcha()
+        self.captcha.data = ""
+        return picture
+
+
+class LoginForm(CaptchaMixin, FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=256)])
 
@@ -66,6 +78,10 @@ def _is_public(endpoint: str) -> bool:
     return getattr(view, "is_public_page", False)
 
 
+IDENTITY_ENDPOINTS = ("verify_identity", "resend_identity_codes", "change_email", "logout",
+                      "password")
+
+
 def gate_tenant(tenant: str):
     """Every page of a tenant requires an account of that tenant unless marked
     @public_page; another tenant's account gets 404, an anonymous visitor the login page."""
@@ -79,8 +95,28 @@ def gate_tenant(tenant: str):
             abort(404)
         if current_user.must_change_password and endpoint not in ("password", "logout"):
             return redirect(url_for(f"{request.blueprint}.password"))
+        if (tenant == "public" and not current_user.identity_verified
+                and endpoint not in IDENTITY_ENDPOINTS):
+            return redirect(url_for("public.verify_identity"))
         return None
     return check
+
+
+def _attempt_login(form: LoginForm, tenant: str):
+    """(account, None) or (None, message). Throttled per account and per client address;
+    the message never says whether the account exists."""
+    client = client_address()
+    try:
+        throttle.check_login_allowed(form.username.data, client)
+    except throttle.Throttled as exc:
+        return None, exc.message
+    if not captcha.check_captcha(form.captcha_id.data, form.captcha.data):
+        return None, _l("验证码不正确或已过期")
+    account = accounts.authenticate(form.username.data, form.password.data, tenant)
+    if account is None:
+        throttle.record_login_failure(form.username.data, client)
+        return None, _l("用户名或密码错误")
+    return account, None
 
 
 def add_auth_routes(bp: Blueprint, tenant: str, home_endpoint: str) -> None:
@@ -91,13 +127,18 @@ def add_auth_routes(bp: Blueprint, tenant: str, home_endpoint: str) -> None:
     def login():
         form = LoginForm()
         if form.validate_on_submit():
-            account = accounts.authenticate(form.username.data, form.password.data, tenant)
+            account, message = _attempt_login(form, tenant)
             if account is not None:
+                lang = session.get("lang")
+                session.clear()  # a fresh session at login
+                if lang:
+                    session["lang"] = lang
                 login_user(account)
                 return redirect(safe_next(request.args.get("next"))
                                 or url_for(f"{bp.name}.{home_endpoint}"))
-            flash(_l("用户名或密码错误"), "error")
-        return render_template("login.html", form=form, tenant=tenant), 200
+            flash(message, "error")
+        picture = form.fresh_captcha()
+        return render_template("login.html", form=form, tenant=tenant, captcha=picture)
 
     @bp.route("/logout", methods=["POST"])
     @login_required

@@ -9,6 +9,8 @@ from portal.errors import ValidationError
 from portal.extensions import csrf
 from portal.models import InstanceSettings
 from portal.services.lookup import lookup
+from portal.services.throttle import take_lookup
+from portal.web.client import client_address
 from tenants.public import api_bp
 
 csrf.exempt(api_bp)
@@ -33,6 +35,12 @@ def api_error(code: str, message, status: int):
 
 @api_bp.route("/lookup")
 def lookup_api():
+    wait = take_lookup(client_address())
+    if wait:
+        response = api_error("rate_limited", "too many requests, retry later", 429)[0]
+        response.status_code = 429
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        return response
     try:
         page = int(request.args.get("page", 1))
         result = lookup(request.args.get("q", ""), type_=request.args.get("type") or None,
