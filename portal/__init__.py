@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.config import load_config
     from portal.db import bind_database
     from portal.queue import configure_queue
-    from portal.services import accounts
+    from portal.services import accounts, uploads
     from portal.web import setup
 
     app = Flask(__name__, instance_path=str((config or {}).get("INSTANCE_PATH")
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     keys.configure(app.config["SIGNING_KEY_PATH"])
     audit.configure(app.config["AUDIT_HEAD_PATH"])
     ephemeral.configure(app.config["LIMITS_URL"])
+    uploads.configure(app.config["UPLOAD_FOLDER"])
     accounts.configure(app.config["SECRET_KEY"])
     setup.init_app(app)
     _register_blueprints(app)

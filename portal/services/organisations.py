@@ -21,3 +21,11 @@ def create_isp(name: str, admin_username: str, actor=None, **fields) -> tuple:
         _, initial = accounts.create_account(admin_username, None, tenant="isp", role="admin",
                                              organisation=isp, created_via="bureau", actor=actor)
     return isp, initial
+
+
+def active_isps(name_part: str = "", limit: int = 200):
+    """ISP organisations a filer may choose (not suspended), optionally by part of the name."""
+    query = IspOrganisation.select().where(IspOrganisation.is_suspended == False)  # noqa: E712
+    if name_part:
+        query = query.where(IspOrganisation.name.contains(name_part.strip()))
+    return query.order_by(IspOrganisation.name).limit(limit)

@@ -5,4 +5,5 @@ bp = Blueprint("public", __name__)
 api_bp = Blueprint("api", __name__)
 
 # Routes register on import; one module per area.
-from tenants.public import api, views, views_account, views_check, views_help  # noqa: E402,F401
+from tenants.public import (api, views, views_account, views_applications, views_check,  # noqa: E402,F401
+                             views_filing, views_filing_steps, views_help, views_records)

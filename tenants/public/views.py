@@ -1,13 +1,10 @@
 """Public pages: home and the lookup (no login), and the filer's landing page."""
 from flask import render_template, request
-from flask_login import current_user
 
 from portal.errors import ValidationError
-from portal.models import Application
-from portal.scoping import filer_applications, filer_subject
 from portal.services.lookup import lookup
 from portal.web.auth import add_auth_routes, gate_tenant, public_page
-from portal.web.pagination import page_number, paginate
+from portal.web.pagination import page_number
 from tenants.public import bp
 from tenants.public.forms import LookupForm
 
@@ -32,11 +29,3 @@ def lookup_page():
         except ValidationError as exc:
             error = exc.message
     return render_template("public/lookup.html", form=form, result=result, error=error)
-
-
-@bp.route("/home")
-def home():
-    account = current_user._get_current_object()
-    applications = paginate(filer_applications(account).order_by(Application.id.desc()))
-    return render_template("public/home.html", account=account, subject=filer_subject(account),
-                           applications=applications)
