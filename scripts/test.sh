@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh test || exit 1
+bash scripts/browser.sh || exit 1
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n 2)
 
 echo "== SQLite (whole suite)"

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.clock import to_local
 from portal.errors import ValidationError
+from portal.masking import mask_name
 from portal.models import ACTIVE, LookupKey, Service, Subject
 from portal.pagination import Page
 from portal.validators import (format_service_number, is_filing_number_like, normalise_domain,
@@ -50,11 +51,6 @@ def prefix_range(prefix: str) -> tuple[str, str]:
 def starts_with(field, prefix: str):
     low, high = prefix_range(prefix)
     return (field >= low) & (field < high)
-
-
-def mask_name(name: str) -> str:
-    """Individuals' names are masked: keep the first character only."""
-    return name[:1] + "*" * max(len(name) - 1, 1)
 
 
 def _domain_candidates(q: str) -> list[str]:

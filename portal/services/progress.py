@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.calendar import load_overrides, working_days_between
 from portal.clock import local_today, utcnow
+from portal.masking import mask_name
 from portal.models import AuditEvent, SmsVerification
 from portal.states import State
 
@@ -32,13 +33,9 @@ def history(app) -> list[dict]:
              "tenant": e.tenant} for e in events]
 
 
-def mask_person(name: str) -> str:
-    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
-
-
 def sms_status(app) -> list[dict]:
     rows = SmsVerification.select().where(SmsVerification.application == app.id)
-    return [{"role": r.role, "name": mask_person(r.name), "confirmed": r.confirmed_at is not None,
+    return [{"role": r.role, "name": mask_name(r.name), "confirmed": r.confirmed_at is not None,
              "hours_left": max(int((r.expires_at - utcnow()).total_seconds() // 3600), 0)}
             for r in rows]
 

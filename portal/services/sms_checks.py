@@ -3,7 +3,8 @@ with their certificate number, mobile and a code, within 24 hours and 5 tries.""
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -11,9 +12,12 @@ from portal import notifications
 from portal.clock import utcnow
 from portal.enumerations import sms_roles_for
 from portal.errors import Refused
-from portal.models import Service, SmsVerification
+from portal.masking import mask_mobile, mask_name
+from portal.models import Application, Service, SmsVerification
+from portal.states import State
 from portal.validators import normalise_cert_number
 
+SMS_ROLES = {"subject": _l("主体负责人"), "service": _l("网站/APP负责人")}
 VALID_FOR = timedelta(hours=24)
 MAX_TRIES = 5
 
@@ -82,3 +86,49 @@ def code_matches(row: SmsVerification, app, code: str) -> bool:
 def all_confirmed(app) -> bool:
     return not SmsVerification.select().where(SmsVerification.application == app.id,
                                               SmsVerification.confirmed_at.is_null()).exists()
+
+
+# -- what the public SMS page may show ---------------------------------------
+
+@dataclass
+class SmsSummary:
+    """What the SMS page may show about an application: nothing personal unmasked."""
+    reference: str
+    kind: str
+    subject_name: str
+    persons: list
+    expires_at: datetime | None
+    hours_left: int
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utcnow()
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for person in self.persons if not person["confirmed"])
+
+
+def _subject_name(app: Application) -> str:
+    subject = (app.proposed or {}).get("subject") or {}
+    name, nature = subject.get("name"), subject.get("nature")
+    if not name and app.subject_id:
+        name, nature = app.subject.name, app.subject.nature
+    return mask_name(name) if name and nature == "个人" else (name or "")
+
+
+def _person(row: SmsVerification) -> dict:
+    return {"role": SMS_ROLES.get(row.role, row.role), "name": mask_name(row.name or "?"),
+            "mobile": mask_mobile(row.mobile), "confirmed": row.confirmed_at is not None}
+
+
+def sms_summary(reference: str) -> SmsSummary | None:
+    """The application awaiting SMS verification under `reference`, or None."""
+    app = Application.get_or_none(Application.reference == (reference or "").strip())
+    if app is None or app.state != State.SMS:
+        return None
+    rows = list(app.sms_checks.order_by(SmsVerification.id))
+    expires = min((r.expires_at for r in rows if r.confirmed_at is None), default=None)
+    seconds = (expires - utcnow()).total_seconds() if expires else 0
+    return SmsSummary(app.reference, app.kind, _subject_name(app), [_person(r) for r in rows],
+                      expires, max(int(seconds // 3600), 0))

@@ -105,6 +105,7 @@ def person_from(form) -> dict:
 def fill_person(form, person: dict) -> None:
     for f in PERSON_FIELDS:
         getattr(form, "r_" + f).data = (person or {}).get(f, "")
+    form.r_cert_type.data = form.r_cert_type.data or "居民身份证"
 
 
 def lines(text: str) -> list[str]:

@@ -156,11 +156,6 @@ def test_accept_language_selects_english(client):
 
 
 def _page(client, url):
-    """GET url with the locale chosen afresh. The `app` fixture keeps one app context
-    (so one `g`) for the whole test, and Flask-Babel caches the request's locale on
-    `g`; in production each request has its own app context."""
-    from flask import g
-    g.pop("_flask_babel", None)
     return client.get(url).get_data(as_text=True)
 
 

@@ -1,0 +1,100 @@
+"""Violation records (违法违规): the public list and the bureau's marking and clearing.
+
+A violation is an open RecordFlag of kind "violation" on a service (or a whole
+subject); the service's `violation` column mirrors it for quick checks.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN
+
+from portal.audit import record_event
+from portal.db import transaction
+from portal.errors import Forbidden, NotFound, Refused, ValidationError
+from portal.models import RecordFlag, Service, Subject
+from portal.pagination import Page
+from portal.services.flags import VIOLATION, clear_flag, open_flag, set_flag
+from portal.masking import mask_name
+from portal.states import is_bureau_decider
+
+
+@dataclass(frozen=True)
+class ViolationRow:
+    """One line of the public list: individuals' names already masked."""
+    service_name: str
+    filing_number: str
+    subject_name: str
+    reason: str
+    marked_at: datetime
+
+
+def open_violations():
+    """Open violation flags on services and subjects, newest first."""
+    return (RecordFlag.select(RecordFlag, Subject, Service)
+            .join(Subject, on=(RecordFlag.subject == Subject.id))
+            .switch(RecordFlag)
+            .join(Service, JOIN.LEFT_OUTER, on=(RecordFlag.service == Service.id))
+            .where(RecordFlag.kind == VIOLATION, RecordFlag.cleared_at.is_null())
+            .order_by(RecordFlag.set_at.desc(), RecordFlag.id.desc()))
+
+
+def violation_page(page: int, per_page: int) -> Page:
+    """One page of the public violation list."""
+    query = open_violations()
+    rows = [public_row(flag) for flag in query.paginate(page, per_page)]
+    return Page(rows, page, per_page, query.count())
+
+
+def public_row(flag: RecordFlag) -> ViolationRow:
+    """What the public may see of a flag: an individual's name is masked."""
+    subject = flag.subject
+    name = mask_name(subject.name) if subject.is_individual else subject.name
+    if flag.service_id is None:
+        return ViolationRow("", subject.filing_number, name, flag.reason, flag.set_at)
+    return ViolationRow(flag.service.name, flag.service.filing_number, name, flag.reason,
+                        flag.set_at)
+
+
+def mark_violation(actor, service_id, reason: str) -> RecordFlag:
+    """Put a service on the public violation list, with the reason shown there."""
+    _require_bureau(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_l("请填写认定违法违规的原因"), field="reason")
+    with transaction():
+        service = _load(service_id)
+        flag = set_flag(VIOLATION, service=service, reason=reason, actor=actor)
+        Service.update(violation=True).where(Service.id == service.id).execute()
+        record_event("service.violation.mark", service, actor=actor,
+                     before={"violation": service.violation}, after={"violation": True},
+                     reason=reason)
+    return flag
+
+
+def clear_violation(actor, service_id, reason: str) -> None:
+    """Take a service off the violation list; the flag is kept as history."""
+    _require_bureau(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_l("请填写解除违法违规标记的原因"), field="reason")
+    with transaction():
+        service = _load(service_id)
+        if open_flag(VIOLATION, service=service) is None:
+            raise Refused(_l("该网站/APP没有未解除的违法违规标记"))
+        clear_flag(VIOLATION, service=service)
+        Service.update(violation=False).where(Service.id == service.id).execute()
+        record_event("service.violation.clear", service, actor=actor,
+                     before={"violation": True}, after={"violation": False}, reason=reason)
+
+
+def _load(service_id) -> Service:
+    service = Service.get_or_none(Service.id == service_id)
+    if service is None:
+        raise NotFound(_l("网站/APP不存在"))
+    return service
+
+
+def _require_bureau(actor) -> None:
+    if not is_bureau_decider(actor):
+        raise Forbidden(_l("只有管局管理员或审核员可以标记违法违规"))
