@@ -47,3 +47,19 @@ def upload_path(stored: str) -> str:
     if not stored or os.path.basename(stored) != stored or stored.startswith("."):
         raise ValidationError(_l("文件不存在"))
     return os.path.join(_state["folder"], stored)
+
+
+def application_documents(app) -> list[dict]:
+    """Files an application carries (pre-approval documents, materials)."""
+    found = [p["document"] for s in (app.proposed or {}).get("services", [])
+             for p in s.get("pre_approvals", []) if isinstance(p.get("document"), dict)]
+    found += [m for m in (app.materials or []) if isinstance(m, dict) and m.get("stored")]
+    return found
+
+
+def find_document(app, stored: str) -> dict:
+    """One of the application's files by its stored name, or ValidationError."""
+    for document in application_documents(app):
+        if document.get("stored") == stored:
+            return {**document, "path": upload_path(stored)}
+    raise ValidationError(_l("文件不存在"))

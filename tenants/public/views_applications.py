@@ -1,12 +1,12 @@
 """The filer's task list (任务列表) and application pages, with their actions."""
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import workflow
 from portal.errors import DomainError
 from portal.models import Application
 from portal.scoping import filer_applications, filer_subject, get_application_for_filer
-from portal.services import progress
+from portal.services import progress, uploads
 from portal.states import State
 from portal.web.pagination import paginate
 from tenants.public import bp
@@ -27,11 +27,24 @@ def application_detail(app_id):
     app = get_application_for_filer(app_id, me())
     return render_template("public/application.html", app=app, form=EmptyForm(),
                            history=progress.history(app), sms=progress.sms_status(app),
+                           documents=uploads.application_documents(app),
                            next_step=progress.next_step(app),
                            days_left=progress.working_days_left(app),
                            editable=app.state in (State.DRAFT, State.RETURNED)
                            and app.channel == "filer" and app.kind in STEPS_BY_KIND,
                            first_step=(STEPS_BY_KIND.get(app.kind) or ("review",))[0])
+
+
+@bp.route("/applications/<int:app_id>/documents/<stored>")
+def application_document(app_id, stored):
+    """A file of the owner's application, served as an attachment."""
+    app = get_application_for_filer(app_id, me())
+    try:
+        document = uploads.find_document(app, stored)
+    except DomainError:
+        abort(404)
+    return send_file(document["path"], mimetype=document["type"], as_attachment=True,
+                     download_name=document["name"])
 
 
 def _act(app_id, action, done_message):

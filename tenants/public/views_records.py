@@ -1,12 +1,12 @@
 """The filer's approved record: numbers, certificates, changes, cancellations,
 the authorisation code for a new ISP, and the annual review."""
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.errors import DomainError
 from portal.models import InstanceSettings, Service
 from portal.scoping import filer_subject, get_service_for_filer
-from portal.services import changes
+from portal.services import changes, site_check
 from portal.services.certificates import current_certificate
 from portal.states import Kind
 from tenants.public import bp
@@ -108,6 +108,17 @@ def authorisation_code(service_id):
         abort(400)
     code = changes.create_authorisation_code(me(), service)
     return render_template("public/authorisation_code.html", service=service, code=code)
+
+
+@bp.route("/record/services/<int:service_id>/check-site", methods=["POST"])
+def check_site(service_id):
+    """Check the live site now: footer link and number, and /cert/bazs.cert per domain."""
+    service = active_service(service_id)
+    if service.kind != "website" or not EmptyForm().validate_on_submit():
+        abort(404)
+    findings = site_check.check_website(
+        service, allow_loopback=current_app.config["ALLOW_LOOPBACK_OUTBOUND"])
+    return render_template("public/site_check.html", service=service, findings=findings)
 
 
 @bp.route("/record/services/<int:service_id>/bazs.cert")

@@ -175,3 +175,21 @@ def test_withdraw_and_abandon_from_the_application_page(client, login, make_appl
 def test_naming_script_is_served(client):
     with client.get("/static/naming.js") as response:
         assert b"naming_rules" in response.data
+
+
+def test_uploaded_documents_are_served_only_to_the_owner(client, filer, isp, login, make_filer):
+    app_id = fill_all(client, isp, website=website_fields(content_category="新闻"))
+    url = f"/filing/{app_id}/pre-approval"
+    post(client, url, {"entries-0-service_index": "0", "entries-0-document_number": "晋新审1",
+                       "entries-0-document": (io.BytesIO(b"%PDF-1.7 x"), "批文.pdf")},
+         content_type="multipart/form-data")
+    stored = Application.get_by_id(app_id).proposed["services"][0]["pre_approvals"][0][
+        "document"]["stored"]
+    response = client.get(f"/applications/{app_id}/documents/{stored}")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert "attachment" in response.headers["Content-Disposition"]
+    response.close()
+    assert client.get(f"/applications/{app_id}/documents/../../etc").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/home")})
+    login(make_filer().username)
+    assert client.get(f"/applications/{app_id}/documents/{stored}").status_code == 404

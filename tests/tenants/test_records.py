@@ -82,3 +82,27 @@ def test_another_filers_service_is_not_found(client, login, make_application, ma
     assert client.get("/record").status_code == 404
     assert client.get(f"/record/services/{service.id}/bazs.cert").status_code == 404
     assert post(client, f"/record/services/{service.id}/change", page="/home").status_code == 404
+
+
+def test_the_site_check_button_says_what_is_missing(app, client, approved, monkeypatch):
+    from portal import outbound
+    from portal.models import Certificate
+    from tests.sites import LocalSite, local_fetcher
+    site = LocalSite()
+    try:
+        domain = approved.details["domains"][0]
+        page = (f'<html><body><a href="{InstanceSettings.get().public_site_url}">'
+                f'{approved.filing_number}</a></body></html>')
+        site.routes[(domain, "/")] = (200, {"Content-Type": "text/html"}, page.encode())
+        monkeypatch.setattr(outbound, "fetch", local_fetcher(site))
+        app.config["ALLOW_LOOPBACK_OUTBOUND"] = True
+        html = post(client, f"/record/services/{approved.id}/check-site", page="/record"
+                    ).get_data(as_text=True)
+        assert "符合" in html and "需处理" in html      # footer fine, certificate missing
+        cert = Certificate.get(Certificate.service == approved, Certificate.voided_at.is_null())
+        site.routes[(domain, "/cert/bazs.cert")] = (200, {}, cert.document.encode())
+        html = post(client, f"/record/services/{approved.id}/check-site", page="/record"
+                    ).get_data(as_text=True)
+        assert "需处理" not in html
+    finally:
+        site.close()
