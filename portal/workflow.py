@@ -205,20 +205,9 @@ def isp_return_application(app_id, actor, reason: str, notes: list,
 
 
 def _return(app: Application, actor, action: str, reason: str, notes: list) -> Application:
-    reason, notes = _clean_return(reason, notes)
+    reason, notes = guards.clean_return_notes(reason, notes)
     return _move(app, State.RETURNED, action, actor, reason=reason, return_reason=reason,
                  return_notes=notes, returned_proposed=app.proposed)
-
-
-def _clean_return(reason: str, notes: list) -> tuple[str, list]:
-    reason = (reason or "").strip()
-    notes = [{"field": n["field"], "note": n["note"].strip()} for n in notes or []
-             if n.get("field") and (n.get("note") or "").strip()]
-    if not reason:
-        raise ValidationError(_l("请填写退回原因"), field="reason")
-    if not notes:
-        raise ValidationError(_l("请至少标出一个有问题的字段并说明如何修改"), field="notes")
-    return reason, notes
 
 
 # -- SMS verification -------------------------------------------------------

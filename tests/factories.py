@@ -108,3 +108,39 @@ def drive(app, state, filer, isp, reviewer):
     if state == State.REVIEW:
         return
     workflow.approve_application(app.id, reviewer)
+
+
+def push_through(app_id, filer, isp, reviewer, approve=True):
+    """Submit an application and take it along the happy path to review (and approval)."""
+    workflow.submit_application(app_id, filer)
+    if workflow.load_application(app_id).state == State.SUBMITTED:
+        workflow.verify_application(app_id, isp.operator)
+    if workflow.load_application(app_id).state == State.SMS:
+        confirm_all_sms(workflow.load_application(app_id))
+    assert workflow.load_application(app_id).state == State.REVIEW
+    if approve:
+        workflow.approve_application(app_id, reviewer)
+    return workflow.load_application(app_id)
+
+
+def file_application(kind, filer, isp, reviewer, proposed, service_id=None, approve=True):
+    app = workflow.create_application(kind, account=filer, actor=filer, proposed=proposed,
+                                      service_id=service_id)
+    return push_through(app.id, filer, isp, reviewer, approve)
+
+
+@pytest.fixture
+def website(make_application):
+    """An approved website (its subject approved with it)."""
+    from portal.models import Service
+    approved = make_application(state=State.APPROVED)
+    return Service.get(Service.subject == approved.subject_id)
+
+
+@pytest.fixture
+def site():
+    """A small HTTP site on 127.0.0.1 (tests/sites.py)."""
+    from tests.sites import LocalSite
+    server = LocalSite()
+    yield server
+    server.close()

@@ -2,7 +2,7 @@
 the blacklist and who may open which kind. Each refusal names what blocks it."""
 from flask_babel import lazy_gettext as _l
 
-from portal.errors import FormErrors, Refused
+from portal.errors import FormErrors, Refused, ValidationError
 from portal.models import ACTIVE, Application, BlacklistEntry, Service, Subject
 from portal.services.lookup_keys import normalise_name
 from portal.states import IN_FLIGHT, KIND_LABELS, SERVICE_TARGET_KINDS, STATE_LABELS, Kind
@@ -105,3 +105,15 @@ def check_channel(kind: str, channel: str, actor, account, isp) -> None:
         allowed = False
     if not allowed:
         raise Refused(_l("您无权为该用户办理此类申请"))
+
+
+def clean_return_notes(reason: str, notes: list) -> tuple[str, list]:
+    """A return needs a reason and at least one field named with what to fix."""
+    reason = (reason or "").strip()
+    notes = [{"field": n["field"], "note": n["note"].strip()} for n in notes or []
+             if n.get("field") and (n.get("note") or "").strip()]
+    if not reason:
+        raise ValidationError(_l("请填写退回原因"), field="reason")
+    if not notes:
+        raise ValidationError(_l("请至少标出一个有问题的字段并说明如何修改"), field="notes")
+    return reason, notes

@@ -12,29 +12,7 @@ from portal.services.certificates import (CERT_FORMAT, current_certificate,
                                           verify_certificate)
 from portal.signing import canonical, verify_document
 from portal.states import Kind, State
-from tests.factories import confirm_all_sms, next_n
-
-
-def push_through(app_id, filer, isp, reviewer):
-    workflow.submit_application(app_id, filer)
-    if workflow.load_application(app_id).state == State.SUBMITTED:
-        workflow.verify_application(app_id, isp.operator)
-    if workflow.load_application(app_id).state == State.SMS:
-        confirm_all_sms(workflow.load_application(app_id))
-    assert workflow.load_application(app_id).state == State.REVIEW
-    return workflow.approve_application(app_id, reviewer)
-
-
-def file_application(kind, filer, isp, reviewer, proposed, service_id=None):
-    app = workflow.create_application(kind, account=filer, actor=filer, proposed=proposed,
-                                      service_id=service_id)
-    return push_through(app.id, filer, isp, reviewer)
-
-
-@pytest.fixture
-def website(make_application):
-    approved = make_application(state=State.APPROVED)
-    return Service.get(Service.subject == approved.subject_id)
+from tests.factories import file_application, next_n
 
 
 def document_of(service) -> str:

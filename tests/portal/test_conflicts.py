@@ -10,26 +10,7 @@ from portal.errors import Refused
 from portal.models import OutboxMessage, Service, Subject
 from portal.services.conflicts import find_conflicts
 from portal.states import Kind, State
-from tests.factories import confirm_all_sms, next_n
-
-
-def push_through(app_id, filer, isp, reviewer, approve=True):
-    """Submit and take the application along the happy path to review (and approval)."""
-    workflow.submit_application(app_id, filer)
-    if workflow.load_application(app_id).state == State.SUBMITTED:
-        workflow.verify_application(app_id, isp.operator)
-    if workflow.load_application(app_id).state == State.SMS:
-        confirm_all_sms(workflow.load_application(app_id))
-    assert workflow.load_application(app_id).state == State.REVIEW
-    if approve:
-        workflow.approve_application(app_id, reviewer)
-    return workflow.load_application(app_id)
-
-
-def file_application(kind, filer, isp, reviewer, proposed, service_id=None, approve=True):
-    app = workflow.create_application(kind, account=filer, actor=filer, proposed=proposed,
-                                      service_id=service_id)
-    return push_through(app.id, filer, isp, reviewer, approve)
+from tests.factories import file_application, next_n
 
 
 def clashing(kind: str, other: dict, n: int, isp) -> dict:

@@ -9,17 +9,7 @@ from portal.errors import ValidationError
 from portal.models import Service, Subject
 from portal.services.lookup import lookup, mask_name
 from portal.states import Kind, State
-from tests.factories import confirm_all_sms, next_n
-
-
-def push_through(app_id, filer, isp, reviewer):
-    workflow.submit_application(app_id, filer)
-    if workflow.load_application(app_id).state == State.SUBMITTED:
-        workflow.verify_application(app_id, isp.operator)
-    if workflow.load_application(app_id).state == State.SMS:
-        confirm_all_sms(workflow.load_application(app_id))
-    assert workflow.load_application(app_id).state == State.REVIEW
-    return workflow.approve_application(app_id, reviewer)
+from tests.factories import confirm_all_sms, next_n, push_through
 
 
 def filed(make_application, proposal=None, **kwargs) -> Subject:

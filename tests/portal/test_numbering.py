@@ -11,26 +11,9 @@ from portal.db import db, transaction
 from portal.models import FilingCounter, InstanceSettings, Service, Subject
 from portal.services.numbering import allocate_subject_number, find_by_number
 from portal.states import Kind, State
-from tests.factories import confirm_all_sms, next_n
+from tests.factories import file_application, next_n
 
 NUMBER_RE = re.compile(r"^晋ICP备(\d{4})(\d{6})号$")
-
-
-def push_through(app_id, filer, isp, reviewer):
-    """Submit an application and take it along the happy path to approval."""
-    workflow.submit_application(app_id, filer)
-    if workflow.load_application(app_id).state == State.SUBMITTED:
-        workflow.verify_application(app_id, isp.operator)
-    if workflow.load_application(app_id).state == State.SMS:
-        confirm_all_sms(workflow.load_application(app_id))
-    assert workflow.load_application(app_id).state == State.REVIEW
-    return workflow.approve_application(app_id, reviewer)
-
-
-def file_application(kind, filer, isp, reviewer, proposed, service_id=None):
-    app = workflow.create_application(kind, account=filer, actor=filer, proposed=proposed,
-                                      service_id=service_id)
-    return push_through(app.id, filer, isp, reviewer)
 
 
 def subject_of(filer) -> Subject:

@@ -14,13 +14,6 @@ from tests.sites import PUBLIC_IP, LocalSite, local_fetcher, resolver_to  # noqa
 
 
 
-@pytest.fixture
-def site():
-    server = LocalSite()
-    yield server
-    server.close()
-
-
 # -- the guard --------------------------------------------------------------
 
 BLOCKED = ["http://10.0.0.1/", "http://192.168.1.1/", "http://172.16.0.1/", "http://127.0.0.1/",

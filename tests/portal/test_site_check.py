@@ -11,22 +11,9 @@ from portal.services.certificates import current_certificate
 from portal.services.site_check import (check_certificate_text, check_website, decode_html,
                                         footer_finding, same_url)
 from portal.states import State
-from tests.sites import LocalSite, local_fetcher
+from tests.sites import local_fetcher
 
 SITE_URL = "https://beian.miit.gov.cn/"
-
-
-@pytest.fixture
-def site():
-    server = LocalSite()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def website(make_application):
-    approved = make_application(state=State.APPROVED)
-    return Service.get(Service.subject == approved.subject_id)
 
 
 @pytest.fixture

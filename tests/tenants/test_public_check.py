@@ -10,27 +10,14 @@ import pytest
 
 from portal import clock, outbound
 from portal.clock import utcnow
-from portal.models import Certificate, OutboxMessage, Service, SmsVerification
+from portal.models import Certificate, OutboxMessage, SmsVerification
 from portal.states import State
 from portal.workflow import load_application
 from tests.conftest import csrf_token
-from tests.sites import LocalSite, local_fetcher
+from tests.sites import local_fetcher
 
 CERT_URL, SMS_URL = "/cert-check", "/sms-verification"
 POST_FORM_RE = re.compile(r'<form[^>]*method="post".*?</form>', re.S)
-
-
-@pytest.fixture
-def site():
-    server = LocalSite()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def website(make_application):
-    approved = make_application(state=State.APPROVED)
-    return Service.get(Service.subject == approved.subject_id)
 
 
 def page(response) -> str:
