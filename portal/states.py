@@ -46,6 +46,8 @@ KIND_LABELS = {
     Kind.ANNUAL_REVIEW: _l("年度审核"),
 }
 
+SERVICE_KIND_LABELS = {"website": _l("网站"), "app": _l("APP"), "miniprogram": _l("小程序"),
+                       "quickapp": _l("快应用")}
 ROLE_LABELS = {
     "filer": _l("主办者"), "admin": _l("管理员"), "reviewer": _l("审核员"), "auditor": _l("审计员"),
     "operator": _l("操作员"), "readonly": _l("只读"),

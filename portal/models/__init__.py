@@ -2,6 +2,7 @@
 from portal.models.accounts import Account, IspOrganisation, VerificationCode
 from portal.models.applications import Application, ApplicationIsp, SmsVerification
 from portal.models.audit import AuditEvent, AuditHead
+from portal.models.integrations import ApiToken, ImportJob, Webhook
 from portal.models.messaging import Announcement, OutboxMessage
 from portal.models.records import (ACTIVE, CANCELLED, REVOKED, AccessLink, AuthorisationCode,
                                    BlacklistEntry, Certificate, FilingCounter, LookupKey,
@@ -16,6 +17,7 @@ ALL_MODELS = [
     RecordVersion, AuthorisationCode, RecordFlag, BlacklistEntry, PreApprovalDocument,
     Application, ApplicationIsp, SmsVerification,
     OutboxMessage, Announcement, AuditEvent, AuditHead,
+    ApiToken, Webhook, ImportJob,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "ACTIVE", "CANCELLED", "REVOKED"]

@@ -50,7 +50,7 @@ def next_step(app):
         waiting = [p for p in sms_status(app) if not p["confirmed"]]
         if waiting:
             return _l("等待 %(name)s 完成短信核验：还剩 %(hours)d 小时。请在“短信核验”页面输入申请编号、"
-                      "证件号码、手机号码和收到的验证码。", name=waiting[0]["name"],
+                      "证件号码、手机号码和收到的核验码。", name=waiting[0]["name"],
                       hours=waiting[0]["hours_left"])
     if app.state == State.REVIEW:
         days = working_days_left(app)

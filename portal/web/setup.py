@@ -82,14 +82,14 @@ def _error_handlers(app: Flask) -> None:
 
 
 def _template_helpers(app: Flask) -> None:
-    from portal.states import KIND_LABELS, ROLE_LABELS, STATE_LABELS
+    from portal.states import KIND_LABELS, ROLE_LABELS, SERVICE_KIND_LABELS, STATE_LABELS
 
     @app.template_filter("local")
     def local_time(moment, fmt="%Y-%m-%d %H:%M"):
         return clock.to_local(moment).strftime(fmt) if moment else ""
 
     app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, STATE_LABELS=STATE_LABELS,
-                                 ROLE_LABELS=ROLE_LABELS,
+                                 ROLE_LABELS=ROLE_LABELS, SERVICE_KIND_LABELS=SERVICE_KIND_LABELS,
                                  current_locale=select_locale, page_url=page_url)
 
 
