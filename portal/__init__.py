@@ -39,6 +39,7 @@ def _instance_path() -> Path:
 
 def _register_blueprints(app: Flask) -> None:
     from tenants.bureau import bp as bureau_bp
+    from tenants.isp import api_bp as isp_api_bp
     from tenants.isp import bp as isp_bp
     from tenants.public import api_bp as public_api_bp
     from tenants.public import bp as public_bp
@@ -46,4 +47,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp, url_prefix="/")
     app.register_blueprint(public_api_bp, url_prefix="/api/v1")
     app.register_blueprint(isp_bp, url_prefix="/isp")
+    app.register_blueprint(isp_api_bp, url_prefix="/api/v1/isp")
     app.register_blueprint(bureau_bp, url_prefix="/bureau")

@@ -1,6 +1,9 @@
-"""The ISP tenant: access providers' staff, under delegated logins."""
+"""The ISP tenant: access providers' staff, under delegated logins, and the ISP API."""
 from flask import Blueprint
 
 bp = Blueprint("isp", __name__)
+api_bp = Blueprint("isp_api", __name__)
 
-from tenants.isp import views  # noqa: E402,F401
+# Routes register on import; one module per area.
+from tenants.isp import (api, views, views_import, views_queue, views_staff,  # noqa: E402,F401
+                         views_tokens, views_webhooks)

@@ -1,0 +1,2 @@
+"""ISP pages (filled in by its owner)."""
+from tenants.isp import bp  # noqa: F401
