@@ -2,7 +2,11 @@
 from flask import Blueprint
 
 bp = Blueprint("isp", __name__)
-api_bp = Blueprint("isp_api", __name__)
+api_bp = Blueprint("isp_api", __name__)   # token-authenticated: CSRF does not apply
+
+from portal.extensions import csrf  # noqa: E402
+
+csrf.exempt(api_bp)
 
 # Routes register on import; one module per area.
 from tenants.isp import (api, views, views_import, views_queue, views_staff,  # noqa: E402,F401
