@@ -29,7 +29,7 @@ def token_required(scope: str):
                 return api_error("forbidden", f"this token lacks the {scope} scope", 403)
             g.api_token, g.api_isp_id = token, token.organisation_id
             with transaction():
-                record_event("api.call", token, object_type="api_token",
+                record_event("api.call", token, actor=token.created_by, object_type="api_token",
                              after={"method": request.method, "path": request.path})
             return view(*args, **kwargs)
         return wrapped
