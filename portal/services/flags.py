@@ -44,3 +44,23 @@ def refresh_shell_flags(subject: Subject) -> None:
         clear_flag(SHELL, subject=subject)
     else:
         set_flag(SHELL, subject=subject, reason="no active service")
+
+
+def isp_shell_warnings(isp_id: int):
+    """Open shell flags on records this ISP serves or served: services that had its access
+    and subjects with such services. The candidate date comes from the bureau's setting."""
+    served = AccessLink.select(AccessLink.service).where(AccessLink.isp == isp_id)
+    subjects = Service.select(Service.subject).where(Service.id.in_(served))
+    return (RecordFlag.select().where(
+        RecordFlag.kind == SHELL, RecordFlag.cleared_at.is_null(),
+        (RecordFlag.service.in_(served)) | (RecordFlag.service.is_null()
+                                            & RecordFlag.subject.in_(subjects)))
+        .order_by(RecordFlag.set_at))
+
+
+def candidate_date(flag: RecordFlag):
+    """When a shell becomes a cancellation candidate."""
+    from datetime import timedelta
+
+    from portal.models import InstanceSettings
+    return (flag.set_at + timedelta(days=InstanceSettings.get().shell_candidate_days)).date()

@@ -1,4 +1,6 @@
 """Turning portal errors into form errors."""
+from flask_wtf import FlaskForm
+
 from portal.errors import DomainError, FormErrors
 
 
@@ -15,3 +17,7 @@ def attach_errors(form, error: DomainError, mapper=_last_part) -> None:
             field.errors = list(field.errors) + list(messages)
         else:
             form.form_errors = list(getattr(form, "form_errors", [])) + list(messages)
+
+
+class EmptyForm(FlaskForm):
+    """A button that changes something: just the CSRF token."""

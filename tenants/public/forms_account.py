@@ -44,7 +44,3 @@ class ResetPasswordForm(FlaskForm):
 
 class ForgotUsernameForm(CaptchaMixin, FlaskForm):
     email = StringField(_l("注册邮箱"), validators=[DataRequired(), Length(max=254)])
-
-
-class EmptyForm(FlaskForm):
-    """A button that changes something: just the CSRF token."""

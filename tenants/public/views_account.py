@@ -6,11 +6,12 @@ from flask_login import current_user, login_user
 from portal.errors import DomainError
 from portal.services import captcha, registration
 from portal.services.throttle import Throttled
+from portal.web.forms import EmptyForm
 from portal.web.auth import public_page
 from portal.web.client import client_address
 from portal.web.forms import attach_errors
 from tenants.public import bp
-from tenants.public.forms_account import (EmailForm, EmptyForm, ForgotPasswordForm,
+from tenants.public.forms_account import (EmailForm, ForgotPasswordForm,
                                           ForgotUsernameForm, IdentityForm, RegisterForm,
                                           ResetPasswordForm)
 

@@ -10,7 +10,7 @@ from portal.services import progress, uploads
 from portal.states import State
 from portal.web.pagination import paginate
 from tenants.public import bp
-from tenants.public.forms_account import EmptyForm
+from portal.web.forms import EmptyForm
 from tenants.public.views_filing import STEPS_BY_KIND, me
 
 

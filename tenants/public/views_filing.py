@@ -12,7 +12,7 @@ from portal.web.forms import attach_errors
 from tenants.public import bp
 from tenants.public.filing_data import (field_name, fill_service, fill_subject, service_from,
                                         subject_from)
-from tenants.public.forms_account import EmptyForm
+from portal.web.forms import EmptyForm
 from tenants.public.forms_filing import ServiceForm, SubjectForm, fill_choices
 
 STEPS_BY_KIND = {

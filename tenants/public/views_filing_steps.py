@@ -7,7 +7,7 @@ from portal.errors import DomainError, FormErrors
 from portal.services import filing, uploads
 from portal.services.organisations import active_isps
 from tenants.public import bp
-from tenants.public.forms_account import EmptyForm
+from portal.web.forms import EmptyForm
 from tenants.public.forms_filing import AccessForm, PreApprovalForm
 from tenants.public.views_filing import load_draft, me, next_step, render_step
 

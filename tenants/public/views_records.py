@@ -10,7 +10,7 @@ from portal.services import changes, site_check
 from portal.services.certificates import current_certificate
 from portal.states import Kind
 from tenants.public import bp
-from tenants.public.forms_account import EmptyForm
+from portal.web.forms import EmptyForm
 from tenants.public.forms_records import CancelForm
 from tenants.public.views_filing import STEPS_BY_KIND, me
 
