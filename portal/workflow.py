@@ -70,7 +70,7 @@ def _move(app: Application, to_state: str, action: str, actor, reason: str = "",
 # -- opening and editing ----------------------------------------------------
 
 def create_application(kind: str, *, account, actor, proposed=None, channel="filer",
-                       isp=None, service_id=None) -> Application:
+                       isp=None, service_id=None, materials=None) -> Application:
     """Open a draft of `kind` for the filer `account`, filed by `actor` via `channel`."""
     with transaction():
         subject, service = guards.check_can_open(kind, account, service_id)
@@ -78,7 +78,7 @@ def create_application(kind: str, *, account, actor, proposed=None, channel="fil
         app = Application.create(reference=new_reference(), kind=kind, state=State.DRAFT,
                                  account=account, subject=subject, service=service,
                                  channel=channel, isp=isp, submitted_by=actor,
-                                 proposed=proposed or {})
+                                 proposed=proposed or {}, materials=materials or [])
         record_event("application.create", app, actor=actor, after={"kind": kind})
     return app
 

@@ -51,3 +51,10 @@ def reset_customer_initial_password(isp_id: int, actor, account_id) -> str:
             Account.id == account.id).execute()
         record_event("customer.reset_initial_password", account, actor=actor)
     return initial
+
+
+def customer_services(account) -> list:
+    """The customer's active services (for choosing one in a form)."""
+    return list(Service.select().join(Subject).where(Subject.account == account.id,
+                                                     Service.status == "active")
+                .order_by(Service.id))

@@ -12,14 +12,20 @@ def describe(app: Application) -> str:
     return f"{app.reference}（{KIND_LABELS[app.kind]}，{STATE_LABELS[app.state]}）"
 
 
+# Kinds that run beside others: the yearly confirmation, and the request to settle a
+# conflict of the very application that is in flight.
+ALONGSIDE = (Kind.ANNUAL_REVIEW, Kind.CONFLICT_RESOLUTION)
+
+
 def find_blocker(app: Application) -> Application | None:
-    """Another application of the same filer in flight (annual review aside)."""
-    if app.kind == Kind.ANNUAL_REVIEW:
+    """Another application of the same filer in flight (annual review and conflict
+    resolution aside)."""
+    if app.kind in ALONGSIDE:
         return None
     return (Application.select().where(Application.account == app.account_id,
                                        Application.id != app.id,
                                        Application.state.in_(list(IN_FLIGHT)),
-                                       Application.kind != Kind.ANNUAL_REVIEW)
+                                       Application.kind.not_in(list(ALONGSIDE)))
             .order_by(Application.id).first())
 
 
@@ -69,6 +75,8 @@ def check_can_open(kind: str, account, service_id=None) -> tuple:
             raise Refused(_l("该账号已有备案主体（%(number)s）：请通过新增、变更或注销办理；"
                              "注销主体后如需重新备案，请重新注册账号", number=subject.filing_number))
         return None, None
+    if kind == Kind.CONFLICT_RESOLUTION:
+        return subject, None
     if subject is None or subject.status != ACTIVE:
         raise Refused(_l("该账号没有已备案的主体，请先办理首次备案"))
     if kind not in SERVICE_TARGET_KINDS:
@@ -86,6 +94,14 @@ def serves_subject(isp_id: int, subject) -> bool:
                    AccessLink.status == ACTIVE).exists())
 
 
+def names_isp(account, isp_id: int) -> bool:
+    """The customer has an application in flight that names this ISP."""
+    from portal.models import ApplicationIsp
+    return (ApplicationIsp.select().join(Application)
+            .where(Application.account == account.id, ApplicationIsp.isp == isp_id,
+                   Application.state.in_(list(IN_FLIGHT))).exists())
+
+
 def check_channel(kind: str, channel: str, actor, account, isp) -> None:
     """Who may open an application for `account`: the filer itself, an ISP acting
     for its customer, or bureau staff recording a written application."""
@@ -97,7 +113,8 @@ def check_channel(kind: str, channel: str, actor, account, isp) -> None:
         allowed = is_isp_writer(actor, isp_id) and (
             account.created_by_org_id == isp_id or kind == Kind.ADD_ACCESS
             or (kind != Kind.FIRST_FILING and serves_subject(isp_id, Subject.get_or_none(
-                Subject.account == account.id))))
+                Subject.account == account.id)))
+            or (kind == Kind.CONFLICT_RESOLUTION and names_isp(account, isp_id)))
     elif channel == "bureau":
         allowed = is_bureau_decider(actor) and (kind in CANCEL_KINDS
                                                 or kind == Kind.CONFLICT_RESOLUTION)

@@ -109,6 +109,7 @@ def customer(account_id):
     account = get_customer_for_isp(account_id, my_isp_id())
     apps = isp_applications(my_isp_id()).where(Application.account == account.id)
     return render_template("isp/customer.html", account=account, form=EmptyForm(),
+                           services=customers.customer_services(account),
                            applications=paginate(apps.order_by(Application.id.desc())))
 
 

@@ -5,6 +5,7 @@ import json
 from flask import Response, jsonify, request
 
 from portal.enumerations import all_enumerations
+from portal.openapi import build_document
 from portal.errors import ValidationError
 from portal.extensions import csrf
 from portal.models import InstanceSettings
@@ -62,3 +63,9 @@ def signing_key_api():
 @api_bp.route("/enumerations")
 def enumerations_api():
     return _cached_json(all_enumerations())
+
+
+@api_bp.route("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 description of every /api/v1 route (public and ISP)."""
+    return _cached_json(build_document())

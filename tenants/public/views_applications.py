@@ -11,7 +11,8 @@ from portal.states import State
 from portal.web.pagination import paginate
 from tenants.public import bp
 from portal.web.forms import EmptyForm
-from tenants.public.views_filing import STEPS_BY_KIND, me
+from portal.web.wizard import STEPS_BY_KIND
+from tenants.public.views_filing import me
 
 
 @bp.route("/home")

@@ -12,7 +12,8 @@ from portal.states import Kind
 from tenants.public import bp
 from portal.web.forms import EmptyForm
 from tenants.public.forms_records import CancelForm
-from tenants.public.views_filing import STEPS_BY_KIND, me
+from portal.web.wizard import STEPS_BY_KIND
+from tenants.public.views_filing import me
 
 
 def active_subject():

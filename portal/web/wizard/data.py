@@ -1,5 +1,5 @@
 """Moving data between the wizard's forms and the proposal's dictionaries."""
-from tenants.public.forms_filing import fill_person, lines, person_from
+from portal.web.wizard.forms import fill_person, lines, person_from
 
 SUBJECT_FIELDS = ("nature", "name", "cert_type", "cert_number", "address", "mailing_address",
                   "investor", "licence_number")
