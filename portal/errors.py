@@ -41,3 +41,8 @@ class FormErrors(ValidationError):
         first = next(iter(errors.values()))[0] if errors else ""
         super().__init__(first)
         self.errors = errors
+
+
+# What a view catches and shows next to a field or as a message. NotFound and Forbidden
+# are left to the app's handlers (404, 403): a foreign object must never become a redirect.
+FIXABLE = (ValidationError, Refused)

@@ -4,7 +4,7 @@ and "may I connect this domain?"."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.errors import DomainError
+from portal.errors import FIXABLE
 from portal.scoping import get_application_for_isp, get_customer_for_isp
 from portal.services import access_changes, behalf, customers, uploads
 from portal.services.connect_check import may_connect
@@ -40,7 +40,7 @@ def behalf_start():
         try:
             account, initial, draft = behalf.open_behalf_filing(
                 my_isp_id(), me(), form.username.data, form.mobile.data, form.email.data)
-        except DomainError as exc:
+        except FIXABLE as exc:
             attach_errors(form, exc)
         else:
             return render_template("isp/behalf_created.html", account=account, initial=initial,
@@ -51,9 +51,10 @@ def behalf_start():
 @bp.route("/customers/<int:account_id>/filing", methods=["POST"])
 @role_required(*WRITERS)
 def behalf_continue(account_id):
+    get_customer_for_isp(account_id, my_isp_id())   # another ISP's customer: 404
     try:
         draft = behalf.continue_behalf_filing(my_isp_id(), me(), account_id)
-    except DomainError as exc:
+    except FIXABLE as exc:
         flash(exc.message, "error")
         return redirect(url_for("isp.customer", account_id=account_id))
     return redirect(url_for(f"isp.filing_{first_step(draft.kind)}", app_id=draft.id))
@@ -68,7 +69,7 @@ def access_add():
         try:
             app = access_changes.add_access_with_code(my_isp_id(), me(), form.code.data,
                                                       form.customer_ref.data or "")
-        except DomainError as exc:
+        except FIXABLE as exc:
             attach_errors(form, exc)
         else:
             flash(_l("新增接入申请已提交"), "info")
@@ -81,14 +82,14 @@ def access_add():
 def access_cancel(service_id):
     try:
         service = access_changes.get_served_service(service_id, my_isp_id())
-    except DomainError:
+    except FIXABLE:
         abort(404)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
             app = access_changes.cancel_access_for_customer(my_isp_id(), me(), service.id,
                                                             form.reason.data)
-        except DomainError as exc:
+        except FIXABLE as exc:
             attach_errors(form, exc)
         else:
             flash(_l("取消接入申请已提交"), "info")
@@ -114,7 +115,7 @@ def customer_apply(account_id):
                                              proposed, materials,
                                              int(form.service_id.data) if form.service_id.data
                                              else None)
-        except DomainError as exc:
+        except FIXABLE as exc:
             attach_errors(form, exc)
         else:
             flash(_l("申请已提交，请核实材料后转交管局"), "info")
@@ -129,6 +130,6 @@ def connect_check():
     if request.args.get("domain") and form.validate():
         try:
             answer = may_connect(form.domain.data, my_isp_id())
-        except DomainError as exc:
+        except FIXABLE as exc:
             form.domain.errors = list(form.domain.errors) + [exc.message]
     return render_template("isp/connect_check.html", form=form, answer=answer)

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import lazy_gettext as _l
 
 from portal import workflow
-from portal.errors import DomainError
+from portal.errors import FIXABLE
 from portal.models import Application
 from portal.scoping import get_application_for_isp, get_customer_for_isp, isp_applications
 from portal.services import customers, flags, progress, uploads
@@ -57,7 +57,7 @@ def verify(app_id):
         try:
             workflow.verify_application(app.id, me(), form.version.data)
             flash(_l("已核实通过并提交"), "info")
-        except DomainError as exc:
+        except FIXABLE as exc:
             flash(exc.message, "error")
     return redirect(url_for("isp.application", app_id=app.id))
 
@@ -73,7 +73,7 @@ def return_(app_id):
             workflow.isp_return_application(app.id, me(), form.reason.data, notes,
                                             form.version.data)
             flash(_l("已退回"), "info")
-        except DomainError as exc:
+        except FIXABLE as exc:
             flash(exc.message, "error")
     else:
         flash(_l("请填写退回原因"), "error")
@@ -85,7 +85,7 @@ def application_document(app_id, stored):
     app = get_application_for_isp(app_id, my_isp_id())
     try:
         document = uploads.find_document(app, stored)
-    except DomainError:
+    except FIXABLE:
         abort(404)
     return send_file(document["path"], mimetype=document["type"], as_attachment=True,
                      download_name=document["name"])
@@ -98,7 +98,7 @@ def customers_list():
     if request.args.get("number") and number_form.validate():
         try:
             account = customers.username_for_number(my_isp_id(), number_form.number.data, me())
-        except DomainError as exc:
+        except FIXABLE as exc:
             flash(exc.message, "error")
     return render_template("isp/customers.html", customers=found, found=account,
                            number_form=number_form, form=EmptyForm())
@@ -121,7 +121,7 @@ def customer_reset_password(account_id):
         abort(400)
     try:
         initial = customers.reset_customer_initial_password(my_isp_id(), me(), account.id)
-    except DomainError as exc:
+    except FIXABLE as exc:
         flash(exc.message, "error")
         return redirect(url_for("isp.customer", account_id=account.id))
     return render_template("isp/initial_password.html", account=account, initial=initial)

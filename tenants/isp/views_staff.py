@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.errors import DomainError
+from portal.errors import FIXABLE
 from portal.services import staff
 from portal.web.forms import attach_errors
 from portal.web.pagination import paginate
@@ -21,7 +21,7 @@ def staff_list():
             account, initial = staff.create_staff(my_isp_id(), me(), form.username.data,
                                                   form.role.data, form.display_name.data or "",
                                                   form.mobile.data or "", form.email.data or "")
-        except DomainError as exc:
+        except FIXABLE as exc:
             attach_errors(form, exc)
         else:
             return render_template("isp/initial_password.html", account=account,
@@ -31,10 +31,11 @@ def staff_list():
 
 
 def _staff_action(account_id, action, message):
+    staff.get_staff(my_isp_id(), account_id)   # another ISP's account: 404
     if EmptyForm().validate_on_submit():
         try:
             result = action(my_isp_id(), me(), account_id)
-        except DomainError as exc:
+        except FIXABLE as exc:
             flash(exc.message, "error")
         else:
             if isinstance(result, str):

@@ -3,7 +3,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
-from portal.errors import DomainError
+from portal.errors import FIXABLE
 from portal.services import captcha, registration
 from portal.services.throttle import Throttled
 from portal.web.forms import EmptyForm
@@ -36,7 +36,7 @@ def register():
                                                   client_address())
         except Throttled as exc:
             flash(exc.message, "error")
-        except DomainError as exc:
+        except FIXABLE as exc:
             attach_errors(form, exc)
         else:
             login_user(account)
@@ -54,7 +54,7 @@ def verify_identity():
     if form.validate_on_submit():
         try:
             registration.verify_identity(account, form.mobile_code.data, form.email_code.data)
-        except DomainError as exc:
+        except FIXABLE as exc:
             attach_errors(form, exc)
         else:
             flash(_l("手机号码和邮箱已验证"), "info")
@@ -82,7 +82,7 @@ def change_email():
             registration.change_email(current_user._get_current_object(), form.email.data,
                                       client_address())
             flash(_l("邮箱已更新，新的验证码已发送到新邮箱"), "info")
-        except (Throttled, DomainError) as exc:
+        except (Throttled, *FIXABLE) as exc:
             flash(exc.message, "error")
     return redirect(url_for("public.verify_identity"))
 
@@ -109,7 +109,7 @@ def reset_password():
     if form.validate_on_submit():
         try:
             registration.reset_password(form.username.data, form.code.data, form.password.data)
-        except DomainError as exc:
+        except FIXABLE as exc:
             attach_errors(form, exc)
         else:
             flash(_l("密码已重置，请使用新密码登录"), "info")

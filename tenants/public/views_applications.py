@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import workflow
-from portal.errors import DomainError
+from portal.errors import FIXABLE
 from portal.models import Application
 from portal.scoping import filer_applications, filer_subject, get_application_for_filer
 from portal.services import progress, uploads
@@ -42,7 +42,7 @@ def application_document(app_id, stored):
     app = get_application_for_filer(app_id, me())
     try:
         document = uploads.find_document(app, stored)
-    except DomainError:
+    except FIXABLE:
         abort(404)
     return send_file(document["path"], mimetype=document["type"], as_attachment=True,
                      download_name=document["name"])
@@ -54,7 +54,7 @@ def _act(app_id, action, done_message):
         try:
             action(app.id, me())
             flash(done_message, "info")
-        except DomainError as exc:
+        except FIXABLE as exc:
             flash(exc.message, "error")
     return redirect(url_for("public.application_detail", app_id=app.id))
 

@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.errors import DomainError
+from portal.errors import FIXABLE
 from portal.scoping import get_application_for_filer
 from portal.services import filing
 from portal.states import State
@@ -36,7 +36,7 @@ def filing_start():
     if form.validate_on_submit():
         try:
             app = filing.open_draft(me(), me())
-        except DomainError as exc:
+        except FIXABLE as exc:
             flash(exc.message, "error")
             return redirect(url_for("public.home"))
         return redirect(url_for(f"public.filing_{first_step(app.kind)}", app_id=app.id))

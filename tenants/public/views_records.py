@@ -3,7 +3,7 @@ the authorisation code for a new ISP, and the annual review."""
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.errors import DomainError
+from portal.errors import FIXABLE
 from portal.models import InstanceSettings, Service
 from portal.scoping import filer_subject, get_service_for_filer
 from portal.services import changes, site_check
@@ -46,7 +46,7 @@ def _open_change(kind, service=None):
         return redirect(url_for("public.record"))
     try:
         app = changes.start_change(me(), kind, service)
-    except DomainError as exc:
+    except FIXABLE as exc:
         flash(exc.message, "error")
         return redirect(url_for("public.record"))
     return redirect(url_for(f"public.filing_{STEPS_BY_KIND[kind][0]}", app_id=app.id))
@@ -93,7 +93,7 @@ def cancel(service_id=None, isp_id=None):
     if form.validate_on_submit():
         try:
             app = changes.request_cancellation(me(), kind, form.reason.data, service, isp_id)
-        except DomainError as exc:
+        except FIXABLE as exc:
             flash(exc.message, "error")
         else:
             flash(_l("注销申请已提交，管局将在 5 个工作日内办理"), "info")

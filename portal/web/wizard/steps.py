@@ -3,7 +3,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import enumerations as enums
-from portal.errors import DomainError, FormErrors
+from portal.errors import FIXABLE, FormErrors
 from portal.services import filing, uploads
 from portal.services.organisations import active_isps
 from portal.web.forms import EmptyForm
@@ -74,7 +74,7 @@ def register(bp, wizard) -> None:
             try:
                 filing.save_access(app.id, wizard.actor(), choices)
                 return redirect(next_step(bp.name, app, "access"))
-            except DomainError as exc:
+            except FIXABLE as exc:
                 attach_indexed(form, exc, "isps")
         return render_step(wizard, app, "access", "access", form=form, services=services)
 
@@ -94,7 +94,7 @@ def register(bp, wizard) -> None:
             try:
                 filing.save_pre_approvals(app.id, wizard.actor(), documents_from(form, app))
                 return redirect(next_step(bp.name, app, "pre_approval"))
-            except DomainError as exc:
+            except FIXABLE as exc:
                 attach_indexed(form, exc, "document_number")
         return render_step(wizard, app, "pre_approval", "pre_approval", form=form,
                            needing=needing)
@@ -117,7 +117,7 @@ def register(bp, wizard) -> None:
             return redirect(url_for(f"{bp.name}.filing_review", app_id=app.id))
         try:
             submitted = filing.submit_filing(app.id, wizard.actor())
-        except DomainError as exc:
+        except FIXABLE as exc:
             flash(exc.message, "error")
             return redirect(url_for(f"{bp.name}.filing_review", app_id=app.id))
         flash(_l("已提交，申请编号 %(ref)s", ref=submitted.reference), "info")

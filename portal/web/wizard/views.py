@@ -2,7 +2,7 @@
 from flask import abort, redirect, render_template, request, url_for
 
 from portal import enumerations as enums
-from portal.errors import DomainError
+from portal.errors import FIXABLE
 from portal.services import filing
 from portal.web.forms import EmptyForm, attach_errors
 from portal.web.wizard import ADDS_SERVICES, STEP_LABELS, STEPS_BY_KIND
@@ -34,7 +34,7 @@ def register(bp, wizard) -> None:
             try:
                 filing.save_subject(app.id, wizard.actor(), subject_from(form))
                 return redirect(next_step(bp.name, app, "subject"))
-            except DomainError as exc:
+            except FIXABLE as exc:
                 attach_errors(form, exc, field_name)
         return render_step(wizard, app, "subject", "subject", form=form)
 
@@ -63,7 +63,7 @@ def register(bp, wizard) -> None:
             try:
                 filing.save_service(app.id, wizard.actor(), index, service_from(form))
                 return redirect(url_for(f"{bp.name}.filing_services", app_id=app.id))
-            except DomainError as exc:
+            except FIXABLE as exc:
                 attach_errors(form, exc, field_name)
         if form.kind.data not in ("website", "app", "miniprogram", "quickapp"):
             abort(404)
