@@ -7,20 +7,31 @@ from portal.models import OutboxMessage
 
 
 def queue_message(channel: str, recipient: str, subject: str, body: str,
-                  payload: dict | None = None) -> OutboxMessage | None:
-    """Write one message and schedule its delivery after commit. No recipient: no message."""
+                  payload: dict | None = None, message_id: str | None = None
+                  ) -> OutboxMessage | None:
+    """Write one message and schedule its delivery after commit. No recipient: no message.
+    `message_id` is generated unless the caller already published it (a webhook event id)."""
     if not recipient:
         return None
-    message = OutboxMessage.create(message_id=f"{uuid.uuid4().hex}@icp-portal", channel=channel,
-                                   recipient=recipient, subject=subject, body=body,
-                                   payload=payload or {})
-    after_commit(lambda: _enqueue(message.id))
+    message = OutboxMessage.create(message_id=message_id or f"{uuid.uuid4().hex}@icp-portal",
+                                   channel=channel, recipient=recipient, subject=subject,
+                                   body=body, payload=payload or {})
+    schedule_delivery(message)
     return message
 
 
-def _enqueue(message_pk: int) -> None:
+def schedule_delivery(message: OutboxMessage) -> None:
+    """Enqueue the delivery of `message` once the current transaction commits."""
+    message_pk, channel = message.id, message.channel
+    after_commit(lambda: _enqueue(message_pk, channel))
+
+
+def _enqueue(message_pk: int, channel: str = "email") -> None:
     from portal import tasks  # the task module imports the app's queue
-    tasks.deliver_outbox_message(message_pk)
+    if channel == "webhook":   # other receivers' servers: longer retries with back-off
+        tasks.deliver_webhook_message(message_pk)
+    else:
+        tasks.deliver_outbox_message(message_pk)
 
 
 def email(recipient: str, subject: str, body: str, **payload) -> OutboxMessage | None:
@@ -37,8 +48,10 @@ def _filer_email(app) -> str:
 
 
 def notify_state_change(app, action: str, reason: str = "") -> None:
-    """Tell the filer (and, for ISP-filed applications, the ISP's webhooks later) what
+    """Tell the filer, and the webhooks of every ISP that sees the application, what
     happened. Written in the transition's transaction."""
+    from portal.services.webhooks import queue_application_event
+    queue_application_event(app, action)
     from portal.states import KIND_LABELS, STATE_LABELS
     text = (f"您的备案申请 {app.reference}（{KIND_LABELS[app.kind]}）状态已更新为："
             f"{STATE_LABELS[app.state]}。")

@@ -30,3 +30,20 @@ def sweep_outbox() -> int:
     for message_pk in ids:
         deliver_outbox_message(message_pk)
     return len(ids)
+
+
+@huey.task(retries=8, retry_delay=30, retry_backoff=2)
+def deliver_webhook_message(message_pk: int) -> bool:
+    """Deliver one webhook event; retried with back-off (30 s, 1 min, 2 min ... about
+    2 hours in all), the same event id every time."""
+    with task_connection():
+        return delivery.deliver_message(message_pk)
+
+
+@huey.task()
+def run_import_job(job_id: int) -> str | None:
+    """Run an ISP's bulk import job (validation progress is committed as it goes; the
+    import itself is one transaction). Running it twice does nothing."""
+    from portal.services import imports
+    with task_connection():
+        return imports.run_job(job_id)

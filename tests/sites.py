@@ -2,12 +2,14 @@
 
 `resolver_to` answers a name with chosen addresses; `local_fetcher` sends a domain's
 requests to the local site."""
+import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlsplit
 
 from portal.outbound import fetch
+from portal.services import webhooks
 
 PUBLIC_IP = "93.184.215.14"
 
@@ -79,3 +81,32 @@ def local_fetcher(site: LocalSite):
         url = parts._replace(netloc=f"{parts.hostname}:{site.port}").geturl()
         return fetch(url, resolver=resolver_to("127.0.0.1"), **kwargs)
     return fetcher
+
+
+class Receiver(LocalSite):
+    """A webhook receiver on 127.0.0.1: records every POST with whether its signature
+    verifies under `secret`; answers the statuses in `answers` in turn, then 200."""
+
+    def __init__(self):
+        super().__init__()
+        self.secret, self.answers, self.posts = "", [], []
+        receiver = self
+
+        class PostHandler(self.server.RequestHandlerClass):
+            def do_POST(self):  # noqa: N802 -- the name http.server calls
+                receiver.receive(self)
+
+        self.server.RequestHandlerClass = PostHandler
+
+    def receive(self, handler):
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        stamp = handler.headers.get("X-ICP-Timestamp")
+        signature = handler.headers.get("X-ICP-Signature")
+        self.posts.append({
+            "path": handler.path, "body": body, "event": json.loads(body),
+            "event_id": handler.headers.get("X-ICP-Event-Id"), "timestamp": stamp,
+            "content_type": handler.headers.get("Content-Type"),
+            "valid": webhooks.verify_signature(self.secret, stamp, body, signature)})
+        handler.send_response(self.answers.pop(0) if self.answers else 200)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()

@@ -9,5 +9,6 @@ from portal.extensions import csrf  # noqa: E402
 csrf.exempt(api_bp)
 
 # Routes register on import; one module per area.
-from tenants.isp import (api, views, views_import, views_queue, views_staff,  # noqa: E402,F401
-                         views_tokens, views_webhooks)
+from tenants.isp import (api, api_import, api_webhooks, views, views_behalf, views_import,  # noqa: E402,F401
+                         views_queue,
+                         views_staff, views_tokens, views_webhooks)

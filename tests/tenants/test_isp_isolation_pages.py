@@ -53,9 +53,11 @@ def objects_of(isp) -> dict:
         Kind.FIRST_FILING, account=customer, actor=isp.operator, channel="isp", isp=isp.id,
         proposed=sample_data.first_filing(700 + isp.id, [isp.id]), materials=[stored])
     webhook = Webhook.create(organisation=isp, url="https://hooks.example/x", secret="s")
-    delivery = OutboxMessage.create(message_id=f"wh-{isp.id}@x", channel="webhook",
-                                    recipient=webhook.url, status="failed",
-                                    payload={"webhook": webhook.id})
+    delivery = OutboxMessage.create(message_id=f"evt_{isp.id}", channel="webhook",
+                                    recipient=f"isp:{isp.id}:webhook:{webhook.id}",
+                                    status="failed", body="{}",
+                                    payload={"webhook_id": webhook.id, "isp_id": isp.id,
+                                             "url": webhook.url, "event": {}})
     return {"customer": customer.id, "draft": draft.id, "stored": stored["stored"],
             "zero": 0, "staff": isp.operator.id, "webhook": webhook.id,
             "token": create_token(isp.id, isp.admin, "t", ["read"])[0].id,
