@@ -79,7 +79,8 @@ def deliver_message(message_pk: int) -> bool:
     return True
 
 
-def pending_message_ids(older_than) -> list[int]:
-    """Rows still waiting (a crash between commit and enqueue leaves them here)."""
-    return [m.id for m in OutboxMessage.select(OutboxMessage.id).where(
-        OutboxMessage.status == "pending", OutboxMessage.created_at < older_than).limit(500)]
+def pending_messages(older_than) -> list[tuple[int, str]]:
+    """(id, channel) of rows still waiting (a crash between commit and enqueue)."""
+    return list(OutboxMessage.select(OutboxMessage.id, OutboxMessage.channel).where(
+        OutboxMessage.status == "pending", OutboxMessage.created_at < older_than)
+        .limit(500).tuples())

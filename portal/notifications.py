@@ -23,10 +23,10 @@ def queue_message(channel: str, recipient: str, subject: str, body: str,
 def schedule_delivery(message: OutboxMessage) -> None:
     """Enqueue the delivery of `message` once the current transaction commits."""
     message_pk, channel = message.id, message.channel
-    after_commit(lambda: _enqueue(message_pk, channel))
+    after_commit(lambda: enqueue_delivery(message_pk, channel))
 
 
-def _enqueue(message_pk: int, channel: str = "email") -> None:
+def enqueue_delivery(message_pk: int, channel: str = "email") -> None:
     from portal import tasks  # the task module imports the app's queue
     if channel == "webhook":   # other receivers' servers: longer retries with back-off
         tasks.deliver_webhook_message(message_pk)

@@ -25,11 +25,12 @@ def expire_sms_verifications() -> int:
 @huey.periodic_task(crontab(minute="*/5"))
 def sweep_outbox() -> int:
     """Re-queue rows left pending (e.g. a crash between commit and enqueue)."""
+    from portal.notifications import enqueue_delivery
     with task_connection():
-        ids = delivery.pending_message_ids(utcnow() - timedelta(minutes=2))
-    for message_pk in ids:
-        deliver_outbox_message(message_pk)
-    return len(ids)
+        pending = delivery.pending_messages(utcnow() - timedelta(minutes=2))
+    for message_pk, channel in pending:
+        enqueue_delivery(message_pk, channel)   # webhooks to their own, longer retries
+    return len(pending)
 
 
 @huey.task(retries=8, retry_delay=30, retry_backoff=2)

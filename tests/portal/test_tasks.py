@@ -103,3 +103,16 @@ def test_expire_task_returns_timed_out_sms_verifications(make_application):
         clock.freeze(None)
     from portal.workflow import load_application
     assert load_application(app.id).state == State.RETURNED
+
+
+def test_sweep_sends_webhook_rows_to_the_webhook_task(app, monkeypatch):
+    from datetime import timedelta
+
+    from portal import clock, notifications
+    calls = []
+    monkeypatch.setattr(notifications, "enqueue_delivery",
+                        lambda pk, channel="email": calls.append(channel))
+    for channel in ("email", "webhook"):
+        OutboxMessage.create(message_id=f"{channel}@x", channel=channel, recipient="r",
+                             created_at=clock.utcnow() - timedelta(minutes=10))
+    assert tasks.sweep_outbox.call_local() == 2 and sorted(calls) == ["email", "webhook"]

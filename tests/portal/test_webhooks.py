@@ -27,7 +27,7 @@ def receiver():
 def enqueued(monkeypatch):
     """Deliveries scheduled after commit are recorded instead of run."""
     calls = []
-    monkeypatch.setattr(notifications, "_enqueue", lambda pk, channel="email": calls.append(
+    monkeypatch.setattr(notifications, "enqueue_delivery", lambda pk, channel="email": calls.append(
         (pk, channel)))
     return calls
 

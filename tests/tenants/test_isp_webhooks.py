@@ -100,7 +100,7 @@ def test_the_admin_deletes_a_webhook(client, admin, isp):
 
 def test_another_isps_webhook_and_deliveries_are_404(client, admin, make_isp, monkeypatch):
     from portal import notifications
-    monkeypatch.setattr(notifications, "_enqueue", lambda *args: None)
+    monkeypatch.setattr(notifications, "enqueue_delivery", lambda *args: None)
     other = make_isp()
     hook = public_hook(other)
     message = webhooks.send_test_event(other.id, other.admin, hook.id)
@@ -130,7 +130,7 @@ def test_other_roles_may_look_but_not_change(client, login, isp, make_account, r
 def test_every_form_has_a_csrf_token_and_a_post_without_one_is_refused(
         client, admin, isp, monkeypatch):
     from portal import notifications
-    monkeypatch.setattr(notifications, "_enqueue", lambda *args: None)
+    monkeypatch.setattr(notifications, "enqueue_delivery", lambda *args: None)
     hook = public_hook(isp)
     message = webhooks.send_test_event(isp.id, isp.admin, hook.id)
     OutboxMessage.update(status="failed").where(OutboxMessage.id == message.id).execute()
@@ -144,7 +144,7 @@ def test_every_form_has_a_csrf_token_and_a_post_without_one_is_refused(
 
 def test_the_delivery_log_is_paginated(client, admin, isp, monkeypatch):
     from portal import notifications
-    monkeypatch.setattr(notifications, "_enqueue", lambda *args: None)
+    monkeypatch.setattr(notifications, "enqueue_delivery", lambda *args: None)
     hook = public_hook(isp)
     for _ in range(21):
         webhooks.send_test_event(isp.id, isp.admin, hook.id)
