@@ -20,7 +20,7 @@ from tenants.isp.access import me, my_isp_id, role_required
 class WebhookForm(FlaskForm):
     url = StringField(_l("接收地址"),
                       validators=[DataRequired(), Length(max=webhooks.MAX_URL_LENGTH)],
-                      description=_l("以 https:// 开头的公网地址；内网和回环地址不予登记"))
+                      description=_l("以 https://（或 http://）开头的公网地址，建议使用 https；内网和回环地址不予登记"))
 
 
 class EmptyForm(FlaskForm):
