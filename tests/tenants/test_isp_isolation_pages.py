@@ -10,6 +10,7 @@ from portal.models import (Account, AccessLink, ApiToken, Application, AuditEven
                            OutboxMessage, Service, Webhook)
 from portal.services import uploads
 from portal.services.api_tokens import create_token
+from portal.services.import_format import result_csv
 from portal.states import Kind
 from tests.conftest import csrf_token
 
@@ -39,6 +40,7 @@ CASES = {   # endpoint → what each URL parameter is, as an object of ISP B
     "isp.webhooks_test": {"webhook_id": "webhook"},
     "isp.webhooks_retry": {"message_id": "delivery"},
     "isp.import_job": {"job_id": "job"},
+    "isp.import_errors": {"job_id": "job"},
     "isp.import_result": {"job_id": "job"},
 }
 GUARDED = (Application, Account, AccessLink, ApiToken, Webhook, ImportJob, OutboxMessage)
@@ -62,7 +64,12 @@ def objects_of(isp) -> dict:
             "zero": 0, "staff": isp.operator.id, "webhook": webhook.id,
             "token": create_token(isp.id, isp.admin, "t", ["read"])[0].id,
             "delivery": delivery.id, "service": None,
-            "job": ImportJob.create(organisation=isp, errors=[], status="done").id}
+            "job": ImportJob.create(organisation=isp, created_by=isp.admin, errors=[],
+                                    status="done", dry_run=False,
+                                    result=result_csv([{"row": 1, "username": "x",
+                                                        "initial_password": "pw",
+                                                        "reference": "BA1",
+                                                        "customer_ref": ""}])).id}
 
 
 def served_service(make_application, isp) -> int:
