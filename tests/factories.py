@@ -144,3 +144,12 @@ def site():
     server = LocalSite()
     yield server
     server.close()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on 127.0.0.1 (tests/sites.py)."""
+    from tests.sites import Receiver
+    server = Receiver()
+    yield server
+    server.close()

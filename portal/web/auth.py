@@ -3,6 +3,8 @@
 The session stores "account id:session generation"; bumping the generation
 (logout everywhere, password change, disable) makes every old cookie fail.
 """
+from functools import wraps
+
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask_babel import lazy_gettext as _l
@@ -65,6 +67,18 @@ def init_login(app) -> None:
             return {"error": {"code": "unauthorised", "message": "login required"}}, 401
         tenant = (request.blueprint or "public").split(".")[0]
         return redirect(url_for(f"{tenant}.login", next=request.full_path))
+
+
+def role_required(*roles):
+    """A wrong role inside the right tenant gets 403."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
 
 
 def public_page(view):

@@ -1,29 +1,15 @@
 """Bureau pages: the landing page and the development mailbox."""
-from functools import wraps
-
-from flask import abort, render_template
+from flask import render_template
 from flask_login import current_user
 
 from portal.models import Application, OutboxMessage
 from portal.states import State
-from portal.web.auth import add_auth_routes, gate_tenant
+from portal.web.auth import add_auth_routes, gate_tenant, role_required
 from portal.web.pagination import paginate
 from tenants.bureau import bp
 
 bp.before_request(gate_tenant("bureau"))
 add_auth_routes(bp, "bureau", "home")
-
-
-def role_required(*roles):
-    """A wrong role inside the bureau gets 403."""
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator
 
 
 @bp.route("/")

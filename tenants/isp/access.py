@@ -2,10 +2,9 @@
 
 Every ISP query goes through portal.scoping with `my_isp_id()`; roles are admin,
 operator (files and verifies) and readonly. A wrong role gets 403."""
-from functools import wraps
-
-from flask import abort
 from flask_login import current_user
+
+from portal.web.auth import role_required  # noqa: F401  (re-exported for the ISP views)
 
 WRITERS = ("admin", "operator")
 
@@ -16,14 +15,3 @@ def me():
 
 def my_isp_id() -> int:
     return current_user.organisation_id
-
-
-def role_required(*roles):
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator

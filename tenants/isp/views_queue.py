@@ -1,6 +1,6 @@
 """The ISP's work on applications: the verification queue (核实), one application with
 forward / return, progress for customers, customers, username lookup, shells."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import workflow
@@ -9,6 +9,7 @@ from portal.models import Application
 from portal.scoping import get_application_for_isp, get_customer_for_isp, isp_applications
 from portal.services import customers, flags, progress, uploads
 from portal.states import State
+from portal.web.documents import send_document
 from portal.web.forms import EmptyForm
 from portal.web.pagination import paginate
 from tenants.isp import bp
@@ -82,13 +83,7 @@ def return_(app_id):
 
 @bp.route("/applications/<int:app_id>/documents/<stored>")
 def application_document(app_id, stored):
-    app = get_application_for_isp(app_id, my_isp_id())
-    try:
-        document = uploads.find_document(app, stored)
-    except FIXABLE:
-        abort(404)
-    return send_file(document["path"], mimetype=document["type"], as_attachment=True,
-                     download_name=document["name"])
+    return send_document(get_application_for_isp(app_id, my_isp_id()), stored)
 
 
 @bp.route("/customers")

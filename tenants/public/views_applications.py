@@ -1,5 +1,5 @@
 """The filer's task list (任务列表) and application pages, with their actions."""
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import workflow
@@ -10,6 +10,7 @@ from portal.services import progress, uploads
 from portal.states import State
 from portal.web.pagination import paginate
 from tenants.public import bp
+from portal.web.documents import send_document
 from portal.web.forms import EmptyForm
 from portal.web.wizard import STEPS_BY_KIND
 from tenants.public.views_filing import me
@@ -39,13 +40,7 @@ def application_detail(app_id):
 @bp.route("/applications/<int:app_id>/documents/<stored>")
 def application_document(app_id, stored):
     """A file of the owner's application, served as an attachment."""
-    app = get_application_for_filer(app_id, me())
-    try:
-        document = uploads.find_document(app, stored)
-    except FIXABLE:
-        abort(404)
-    return send_file(document["path"], mimetype=document["type"], as_attachment=True,
-                     download_name=document["name"])
+    return send_document(get_application_for_filer(app_id, me()), stored)
 
 
 def _act(app_id, action, done_message):

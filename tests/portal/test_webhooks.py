@@ -11,16 +11,9 @@ from portal.errors import NotFound, Refused, ValidationError
 from portal.models import Application, AuditEvent, OutboxMessage, Webhook
 from portal.services import webhooks
 from portal.states import State
-from tests.sites import PUBLIC_IP, Receiver, resolver_to
+from tests.sites import PUBLIC_IP, resolver_to
 
 PUBLIC = resolver_to(PUBLIC_IP)
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
 
 
 @pytest.fixture

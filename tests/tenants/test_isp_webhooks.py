@@ -8,16 +8,8 @@ from portal.models import OutboxMessage, Webhook
 from portal.services import webhooks
 from portal.services.api_tokens import create_token
 from tests.conftest import csrf_token
-from tests.sites import Receiver
 from tests.sites import PUBLIC_IP, resolver_to
 from tests.tenants.test_csrf import assert_tokens
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
 
 
 @pytest.fixture
