@@ -4,6 +4,8 @@
 provider; it keeps seeing them after they leave its queue. A filer sees only
 its own. Anything outside the scope is NotFound (HTTP 404), never Forbidden.
 """
+import copy
+
 from flask_babel import lazy_gettext as _l
 
 from portal.errors import NotFound
@@ -58,3 +60,18 @@ def get_service_for_filer(service_id, account) -> Service:
     if service is None:
         raise NotFound(_l("网站/APP不存在"))
     return service
+
+
+def proposal_visible_to_isp(app: Application, isp_id: int) -> dict:
+    """What an ISP sees of an application's data: no stored file names, and an ISP that
+    did not file it sees the subject and only the services that name it or that it serves."""
+    proposed = copy.deepcopy(app.proposed or {})
+    if app.isp_id != isp_id and "services" in proposed:
+        served = {row[0] for row in AccessLink.select(AccessLink.service)
+                  .where(AccessLink.isp == isp_id).tuples()}
+        proposed["services"] = [s for s in proposed["services"]
+                                if isp_id in (s.get("isps") or []) or s.get("service_id") in served]
+    for service in proposed.get("services", []):
+        for item in service.get("pre_approvals") or []:
+            item.pop("document", None)
+    return proposed

@@ -153,3 +153,15 @@ def receiver():
     server = Receiver()
     yield server
     server.close()
+
+
+@pytest.fixture
+def bearer(isp):
+    """bearer(scopes=("read", "write"), org=isp) → request headers with a fresh API token."""
+    from portal.services.api_tokens import create_token
+
+    def make(scopes=("read", "write"), org=None):
+        org = org or isp
+        _, plain = create_token(org.id, org.admin, "测试令牌", list(scopes))
+        return {"Authorization": f"Bearer {plain}"}
+    return make

@@ -25,10 +25,15 @@ def working_days_left(app) -> int | None:
     return working_days_between(local_today(), app.due_on, load_overrides())
 
 
+def application_events(app):
+    """The audit events of an application, in order: its history (indexed lookup)."""
+    return (AuditEvent.select().where(AuditEvent.object_type == "application",
+                                      AuditEvent.object_id == str(app.id))
+            .order_by(AuditEvent.seq))
+
+
 def history(app) -> list[dict]:
-    events = (AuditEvent.select().where(AuditEvent.object_type == "application",
-                                        AuditEvent.object_id == str(app.id))
-              .order_by(AuditEvent.seq))
+    events = application_events(app)
     return [{"at": e.at, "action": ACTION_LABELS.get(e.action, e.action), "reason": e.reason,
              "tenant": e.tenant} for e in events]
 

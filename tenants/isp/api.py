@@ -5,7 +5,6 @@ never authorise a call, CSRF does not apply) and acts as the token's creator. Ob
 load only through portal.scoping, so another ISP's object is a 404. Errors have one
 shape, {"error": {"code", "message"[, "fields"]}}; portal/openapi.py documents it all.
 """
-import copy
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
@@ -13,9 +12,11 @@ from flask_babel import lazy_gettext as _l
 
 from portal import workflow
 from portal.errors import DomainError, Forbidden, FormErrors, NotFound, ValidationError
-from portal.models import ACTIVE, AccessLink, Application, AuditEvent, Service, Subject
-from portal.scoping import get_application_for_isp, get_customer_for_isp, isp_applications
+from portal.models import ACTIVE, AccessLink, Application, Service
+from portal.scoping import (filer_subject, get_application_for_isp, get_customer_for_isp,
+                            isp_applications, proposal_visible_to_isp)
 from portal.services import access_changes, changes, customers
+from portal.services.progress import application_events
 from portal.services.connect_check import may_connect
 from portal.states import Kind, State
 from portal.web.api_auth import api_actor, api_error, token_required
@@ -121,35 +122,17 @@ def application_summary(app: Application) -> dict:
             "submitted_at": _time(app.submitted_at), "updated_at": _time(app.updated_at)}
 
 
-def visible_proposal(app: Application) -> dict:
-    """The proposal without stored file names; an ISP that did not file the application
-    sees the subject and only the services that name it or that it serves."""
-    proposed = copy.deepcopy(app.proposed or {})
-    if app.isp_id != g.api_isp_id and "services" in proposed:
-        served = {row[0] for row in AccessLink.select(AccessLink.service)
-                  .where(AccessLink.isp == g.api_isp_id).tuples()}
-        proposed["services"] = [s for s in proposed["services"]
-                                if g.api_isp_id in (s.get("isps") or [])
-                                or s.get("service_id") in served]
-    for service in proposed.get("services", []):
-        for item in service.get("pre_approvals") or []:
-            item.pop("document", None)
-    return proposed
-
-
 def application_detail(app: Application) -> dict:
-    events = (AuditEvent.select(AuditEvent.action, AuditEvent.at)
-              .where(AuditEvent.object_type == "application", AuditEvent.object_id == str(app.id))
-              .order_by(AuditEvent.seq))
+    events = application_events(app)
     return {**application_summary(app), "return_reason": app.return_reason,
-            "return_notes": app.return_notes or [], "proposed": visible_proposal(app),
+            "return_notes": app.return_notes or [], "proposed": proposal_visible_to_isp(app, g.api_isp_id),
             "created_at": _time(app.created_at), "decided_at": _time(app.decided_at),
             "history": [{"action": e.action.removeprefix("application."), "at": _time(e.at)}
                         for e in events]}
 
 
 def customer_summary(account) -> dict:
-    subject = Subject.get_or_none(Subject.account == account.id)
+    subject = filer_subject(account)
     return {"id": account.id, "username": account.username, "created_via": account.created_via,
             "created_at": _time(account.created_at),
             "subject_name": subject.name if subject else None,
@@ -158,10 +141,8 @@ def customer_summary(account) -> dict:
 
 
 def customer_detail(account) -> dict:
-    services = (Service.select().join(Subject)
-                .where(Subject.account == account.id, Service.status == ACTIVE)
-                .order_by(Service.id))
-    return {**customer_summary(account), "services": [service_summary(s) for s in services]}
+    return {**customer_summary(account), "services": [
+        service_summary(s) for s in customers.customer_services(account)]}
 
 
 def service_summary(service: Service) -> dict:

@@ -6,21 +6,10 @@ import pytest
 from portal import sample_data
 from portal.models import Account, AccessLink, Application, RecordFlag, Service
 from portal.services import changes
-from portal.services.api_tokens import create_token
 from portal.states import State
 from tests.factories import next_n
 
 API = "/api/v1/isp"
-
-
-@pytest.fixture
-def bearer(isp):
-    """bearer(scopes=("read", "write"), org=isp) → request headers with a fresh token."""
-    def make(scopes=("read", "write"), org=None):
-        org = org or isp
-        _, plain = create_token(org.id, org.admin, "测试令牌", list(scopes))
-        return {"Authorization": f"Bearer {plain}"}
-    return make
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import pytest
 
 from portal.models import Account, Application, ImportJob
 from portal.services import imports
-from portal.services.api_tokens import create_token
 from portal.states import State
 from tests.conftest import csrf_token
 from tests.portal.test_imports import BASE, counts, import_row, to_csv, to_json
@@ -28,12 +27,9 @@ def job_of(response) -> ImportJob:
 
 
 @pytest.fixture
-def token(isp):
-    def make(scopes=("read", "write"), org=None):
-        org = org or isp
-        _, plain = create_token(org.id, org.admin, "t", list(scopes))
-        return {"Authorization": f"Bearer {plain}"}
-    return make
+def token(bearer):
+    """API request headers (the shared `bearer` fixture)."""
+    return bearer
 
 
 # -- pages --------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import pytest
 
 from portal.models import OutboxMessage, Webhook
 from portal.services import webhooks
-from portal.services.api_tokens import create_token
 from tests.conftest import csrf_token
 from tests.sites import PUBLIC_IP, resolver_to
 from tests.tenants.test_csrf import assert_tokens
@@ -146,13 +145,8 @@ def test_the_delivery_log_is_paginated(client, admin, isp, monkeypatch):
 
 # -- API --------------------------------------------------------------------
 
-def bearer(isp, scopes=("read", "write")):
-    _token, plain = create_token(isp.id, isp.admin, "t", list(scopes))
-    return {"Authorization": f"Bearer {plain}"}
-
-
-def test_api_registers_lists_tests_and_deletes(client, isp, receiver, loopback):
-    headers = bearer(isp)
+def test_api_registers_lists_tests_and_deletes(client, bearer, isp, receiver, loopback):
+    headers = bearer()
     created = client.post("/api/v1/isp/webhooks", json={"url": receiver.url("/hook")},
                           headers=headers)
     body = created.get_json()
@@ -169,23 +163,23 @@ def test_api_registers_lists_tests_and_deletes(client, isp, receiver, loopback):
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1/hook", "http://10.0.0.1/", "ftp://x.example/"])
-def test_api_refuses_a_blocked_url_with_a_clear_message(client, isp, url):
-    response = client.post("/api/v1/isp/webhooks", json={"url": url}, headers=bearer(isp))
+def test_api_refuses_a_blocked_url_with_a_clear_message(client, bearer, isp, url):
+    response = client.post("/api/v1/isp/webhooks", json={"url": url}, headers=bearer())
     error = response.get_json()["error"]
     assert response.status_code == 400 and error["code"] == "refused_url" and error["message"]
     assert Webhook.select().count() == 0
 
 
-def test_api_refuses_a_missing_url(client, isp):
+def test_api_refuses_a_missing_url(client, bearer, isp):
     for body in (None, {}, {"url": 5}, ["x"]):
-        response = client.post("/api/v1/isp/webhooks", json=body, headers=bearer(isp))
+        response = client.post("/api/v1/isp/webhooks", json=body, headers=bearer())
         assert response.status_code == 400
         assert response.get_json()["error"]["code"] == "invalid_request"
 
 
-def test_api_another_isps_webhook_is_404(client, isp, make_isp):
+def test_api_another_isps_webhook_is_404(client, bearer, isp, make_isp):
     hook = public_hook(make_isp())
-    headers = bearer(isp)
+    headers = bearer()
     assert client.delete(f"/api/v1/isp/webhooks/{hook.id}", headers=headers).status_code == 404
     assert client.post(f"/api/v1/isp/webhooks/{hook.id}/test",
                        headers=headers).status_code == 404
@@ -193,9 +187,9 @@ def test_api_another_isps_webhook_is_404(client, isp, make_isp):
     assert Webhook.get_or_none(Webhook.id == hook.id) is not None
 
 
-def test_api_needs_a_token_with_the_right_scope(client, isp):
+def test_api_needs_a_token_with_the_right_scope(client, bearer, isp):
     hook = public_hook(isp)
-    read_only = bearer(isp, ["read"])
+    read_only = bearer(["read"])
     assert client.get("/api/v1/isp/webhooks").status_code == 401
     assert client.get("/api/v1/isp/webhooks", headers=read_only).status_code == 200
     for method, url in (("post", "/api/v1/isp/webhooks"),
