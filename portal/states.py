@@ -63,6 +63,8 @@ REVIEW_DAYS = 20
 CANCEL_REVIEW_DAYS = 5
 
 BUREAU_DECIDERS = frozenset({"admin", "reviewer"})
+BUREAU_READERS = frozenset({"admin", "reviewer", "auditor"})
+BUREAU_ADMINS = frozenset({"admin"})
 ISP_WRITERS = frozenset({"admin", "operator"})
 
 
@@ -72,6 +74,10 @@ def review_days(kind: str) -> int:
 
 def is_bureau_decider(actor) -> bool:
     return actor is not None and actor.tenant == "bureau" and actor.role in BUREAU_DECIDERS
+
+
+def is_bureau_admin(actor) -> bool:
+    return actor is not None and actor.tenant == "bureau" and actor.role in BUREAU_ADMINS
 
 
 def is_isp_writer(actor, isp_id) -> bool:

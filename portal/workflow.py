@@ -15,14 +15,12 @@ from portal.calendar import add_working_days, load_overrides
 from portal.clock import local_today, utcnow
 from portal.db import transaction
 from portal.errors import NotFound, Refused, StaleDecision, ValidationError
-from portal.models import Application, ApplicationIsp, SmsVerification
+from portal.models import ACTIVE, Application, ApplicationIsp, SmsVerification
 from portal.services import guards, sms_checks
 from portal.services.apply import apply_application, named_isp_ids
 from portal.services.conflicts import find_conflicts
 from portal.services.lookup_keys import clear_application_keys, set_application_keys
 from portal.services.proposals import clean_proposal
-from portal.models import ACTIVE, REVOKED, Service, Subject
-from portal.services import records
 from portal.states import (CANCEL_KINDS, STATE_LABELS, Kind, State, is_bureau_decider,
                            is_submitter_side, is_verifying_isp, review_days)
 
@@ -51,8 +49,10 @@ def _check_version(app: Application, expected) -> None:
         raise StaleDecision(_l("该申请已被他人处理或已更新，请刷新后查看"))
 
 
-def _move(app: Application, to_state: str, action: str, actor, reason: str = "", **changes):
-    """Change state under the version the row had when loaded; write the audit event."""
+def _move(app: Application, to_state: str, action: str, actor, reason: str = "",
+          detail: dict | None = None, **changes):
+    """Change state under the version the row had when loaded; write the audit event
+    (`detail` adds to its "after", e.g. the field notes of a return)."""
     before = {"state": app.state, "version": app.version}
     changes.update(state=to_state, version=app.version + 1, updated_at=utcnow())
     updated = (Application.update(**changes)
@@ -62,7 +62,8 @@ def _move(app: Application, to_state: str, action: str, actor, reason: str = "",
     for name, value in changes.items():
         setattr(app, name, value)
     record_event(f"application.{action}", app, actor=actor, before=before,
-                 after={"state": to_state, "version": app.version}, reason=reason)
+                 after={"state": to_state, "version": app.version, **(detail or {})},
+                 reason=reason)
     notifications.notify_state_change(app, action, reason)
     return app
 
@@ -156,8 +157,10 @@ def _name_isps(app: Application, proposal: dict) -> None:
 
 
 def _skips_isp(app: Application, proposal: dict) -> bool:
-    """Filer-filed cancellations and services all abroad (no ISP named) skip verification."""
-    if app.kind in CANCEL_KINDS and app.channel == "filer":
+    """Cancellations filed by the filer, or recorded by the bureau from a written
+    application (the bureau checks its materials itself), and services all abroad (no
+    ISP named) skip verification."""
+    if app.kind in CANCEL_KINDS and app.channel in ("filer", "bureau"):
         return True
     return not named_isp_ids(app, proposal)
 
@@ -206,8 +209,8 @@ def isp_return_application(app_id, actor, reason: str, notes: list,
 
 def _return(app: Application, actor, action: str, reason: str, notes: list) -> Application:
     reason, notes = guards.clean_return_notes(reason, notes)
-    return _move(app, State.RETURNED, action, actor, reason=reason, return_reason=reason,
-                 return_notes=notes, returned_proposed=app.proposed)
+    return _move(app, State.RETURNED, action, actor, reason=reason, detail={"notes": notes},
+                 return_reason=reason, return_notes=notes, returned_proposed=app.proposed)
 
 
 # -- SMS verification -------------------------------------------------------
@@ -364,29 +367,3 @@ def _end(app: Application, actor, state: str, action: str, reason: str = "") -> 
     clear_application_keys(app)
     SmsVerification.delete().where(SmsVerification.application == app.id).execute()
     return _move(app, state, action, actor, reason=reason)
-
-
-# -- records ----------------------------------------------------------------
-
-def revoke_record(actor, reason: str, *, subject_id=None, service_id=None):
-    """Revoke (撤销) an approved subject or service, e.g. for malicious squatting. The
-    public lookup stops showing it at once."""
-    with transaction():
-        _require(is_bureau_decider(actor))
-        if not (reason or "").strip():
-            raise ValidationError(_l("请填写撤销原因"), field="reason")
-        target = (Service.get_or_none(Service.id == service_id) if service_id
-                  else Subject.get_or_none(Subject.id == subject_id))
-        if target is None or target.status != ACTIVE:
-            raise NotFound(_l("没有找到已备案的记录"))
-        subject = target.subject if service_id else target
-        if service_id:
-            records.end_service(target, REVOKED)
-        else:
-            records.end_subject(target, REVOKED)
-        records.refresh_after_change(subject)
-        record_event("record.revoke", target, actor=actor, reason=reason.strip(),
-                     after={"status": REVOKED})
-        records.record_version(subject, None)
-        notifications.notify_revocation(target, reason.strip())
-        return target

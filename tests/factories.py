@@ -54,6 +54,16 @@ def reviewer(make_account):
 
 
 @pytest.fixture
+def bureau_admin(make_account):
+    return make_account("bureau", "admin")
+
+
+@pytest.fixture
+def auditor(make_account):
+    return make_account("bureau", "auditor")
+
+
+@pytest.fixture
 def isp(make_isp):
     return make_isp()
 

@@ -77,6 +77,7 @@ def role_required(*roles):
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+        wrapped.allowed_roles = frozenset(roles)
         return wrapped
     return decorator
 

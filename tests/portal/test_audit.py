@@ -2,7 +2,7 @@
 (edit, delete, insert, reorder, truncate, head) detected, by verify_chain and the CLI."""
 import pytest
 
-from portal import workflow
+from portal import record_decisions
 from portal.audit import GENESIS, event_hash, record_event, verify_chain
 from portal.context import clear_request_context, set_request_context
 from portal.models import AuditEvent, AuditHead, Service
@@ -18,7 +18,7 @@ def lifecycle(make_application, reviewer):
     approved = make_application(state=State.APPROVED)
     make_application(state=State.RETURNED)
     service = Service.get(Service.subject == approved.subject_id)
-    workflow.revoke_record(reviewer, "恶意抢注", service_id=service.id)
+    record_decisions.revoke_record(reviewer, "恶意抢注", service_id=service.id)
     assert AuditEvent.select().count() >= 15
     return approved
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from portal import keys, sample_data, workflow
+from portal import keys, sample_data, record_decisions, workflow
 from portal.models import Certificate, InstanceSettings, Service
 from portal.services.certificates import (CERT_FORMAT, current_certificate,
                                           verify_certificate)
@@ -195,7 +195,7 @@ def test_cancelled_subject_voids_every_certificate(website, isp, reviewer):
 
 def test_revoked_website_certificate_is_not_valid(website, reviewer):
     document = document_of(website)
-    workflow.revoke_record(reviewer, "恶意抢注", service_id=website.id)
+    record_decisions.revoke_record(reviewer, "恶意抢注", service_id=website.id)
     assert not verify_certificate(document).valid
     assert current_certificate(Service.get_by_id(website.id)) is None
 

@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from portal import sample_data, workflow
+from portal import sample_data, record_decisions, workflow
 from portal.errors import Refused
 from portal.models import OutboxMessage, Service, Subject
 from portal.services.conflicts import find_conflicts
@@ -182,11 +182,11 @@ def test_no_conflict_with_revoked_record(make_application, isp, reviewer, target
     theirs = owner_proposal(isp)
     other = make_application(state=State.APPROVED, proposal=copy.deepcopy(theirs))
     if target == "subject":
-        workflow.revoke_record(reviewer, "恶意抢注", subject_id=other.subject_id)
+        record_decisions.revoke_record(reviewer, "恶意抢注", subject_id=other.subject_id)
         kinds = ("host", "subject_name", "cert_number")
     else:
         service = Service.get(Service.subject == other.subject_id)
-        workflow.revoke_record(reviewer, "恶意抢注", service_id=service.id)
+        record_decisions.revoke_record(reviewer, "恶意抢注", service_id=service.id)
         kinds = ("host",)
     for kind in kinds:
         mine = submit_clash(make_application, kind, theirs, isp)
@@ -226,6 +226,6 @@ def test_approval_refused_while_in_conflict_then_allowed_after_revocation(
         workflow.approve_application(mine.id, reviewer)
     assert workflow.load_application(mine.id).state == State.REVIEW
     assert Subject.get_or_none(Subject.account == mine.account_id) is None
-    workflow.revoke_record(reviewer, "恶意抢注", subject_id=other.subject_id)
+    record_decisions.revoke_record(reviewer, "恶意抢注", subject_id=other.subject_id)
     approved = workflow.approve_application(mine.id, reviewer)
     assert approved.state == State.APPROVED

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from portal import sample_data, workflow
+from portal import sample_data, record_decisions, workflow
 from portal.errors import ValidationError
 from portal.models import Service, Subject
 from portal.services.lookup import lookup, mask_name
@@ -239,7 +239,7 @@ def test_cancelled_and_revoked_services_are_not_found(make_application, isp, rev
                                       actor=cancelled.subject.account,
                                       proposed={"reason": "关闭"}, service_id=cancelled.id)
     push_through(app.id, cancelled.subject.account, isp, reviewer)
-    workflow.revoke_record(reviewer, "恶意抢注", subject_id=revoked.subject_id)
+    record_decisions.revoke_record(reviewer, "恶意抢注", subject_id=revoked.subject_id)
     for service in (cancelled, revoked):
         assert lookup(service.details["domains"][0]).total == 0
         assert lookup(service.filing_number).total == 0

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from portal import sample_data, workflow
+from portal import sample_data, record_decisions, workflow
 from portal.clock import freeze, utcnow
 from portal.errors import FormErrors, Refused, StaleDecision
 from portal.models import (Account, Application, AuditEvent, Certificate, OutboxMessage,
@@ -353,9 +353,9 @@ def test_auditor_cannot_revoke_and_a_revocation_hides_the_service_at_once(
     _, _, service = approved(make_application)
     domain = service.details["domains"][0]
     with pytest.raises(Refused):
-        workflow.revoke_record(make_account("bureau", "auditor"), "恶意抢注", service_id=service.id)
+        record_decisions.revoke_record(make_account("bureau", "auditor"), "恶意抢注", service_id=service.id)
     assert lookup(domain).total == 1 and _live_certificates(service) == 1
-    workflow.revoke_record(reviewer, "恶意抢注", service_id=service.id)
+    record_decisions.revoke_record(reviewer, "恶意抢注", service_id=service.id)
     assert lookup(domain).total == 0 and _live_certificates(service) == 0
 
 
@@ -363,7 +363,7 @@ def test_change_in_flight_cannot_be_approved_once_its_service_is_revoked(change_
                                                                          isp, reviewer):
     _, _, service, change = change_in_flight
     to_review(change, isp)
-    workflow.revoke_record(reviewer, "恶意抢注", service_id=service.id)
+    record_decisions.revoke_record(reviewer, "恶意抢注", service_id=service.id)
     with pytest.raises(Refused):
         workflow.approve_application(change.id, reviewer)
     assert _live_certificates(service) == 0

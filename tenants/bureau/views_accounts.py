@@ -1,0 +1,2 @@
+"""Bureau pages: accounts."""
+from tenants.bureau import bp  # noqa: F401

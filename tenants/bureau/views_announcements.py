@@ -1,0 +1,2 @@
+"""Bureau pages: announcements."""
+from tenants.bureau import bp  # noqa: F401

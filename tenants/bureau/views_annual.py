@@ -1,0 +1,2 @@
+"""Bureau pages: annual."""
+from tenants.bureau import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Bureau pages: audit."""
+from tenants.bureau import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Bureau pages: conflicts."""
+from tenants.bureau import bp  # noqa: F401

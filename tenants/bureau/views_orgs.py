@@ -1,0 +1,2 @@
+"""Bureau pages: orgs."""
+from tenants.bureau import bp  # noqa: F401

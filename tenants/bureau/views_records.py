@@ -1,0 +1,2 @@
+"""Bureau pages: records."""
+from tenants.bureau import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Bureau pages: review."""
+from tenants.bureau import bp  # noqa: F401

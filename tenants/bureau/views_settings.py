@@ -1,0 +1,2 @@
+"""Bureau pages: settings."""
+from tenants.bureau import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Bureau pages: shells."""
+from tenants.bureau import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Bureau pages: staff."""
+from tenants.bureau import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Bureau pages: stats."""
+from tenants.bureau import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Bureau pages: written."""
+from tenants.bureau import bp  # noqa: F401
