@@ -1,9 +1,10 @@
-"""Bureau pages: the landing page and the development mailbox."""
+"""Bureau pages: the dashboard (工作台) and the development mailbox."""
 from flask import render_template
 from flask_login import current_user
 
-from portal.models import Application, OutboxMessage
-from portal.states import State
+from portal.models import OutboxMessage
+from portal.services import review_queue
+from portal.states import BUREAU_READERS
 from portal.web.auth import add_auth_routes, gate_tenant, role_required
 from portal.web.pagination import paginate
 from tenants.bureau import bp
@@ -13,10 +14,12 @@ add_auth_routes(bp, "bureau", "home")
 
 
 @bp.route("/")
+@role_required(*BUREAU_READERS)
 def home():
-    queue = paginate(Application.select().where(Application.state == State.REVIEW)
-                     .order_by(Application.due_on, Application.id))
-    return render_template("bureau/home.html", account=current_user, queue=queue)
+    """Counts of the review work, each linking to the queue filtered accordingly."""
+    return render_template("bureau/home.html", account=current_user,
+                           counts=review_queue.dashboard_counts(),
+                           urgent=review_queue.most_urgent())
 
 
 @bp.route("/mailbox")

@@ -9,6 +9,7 @@ from portal.models import Application
 from portal.scoping import get_application_for_isp, get_customer_for_isp, isp_applications
 from portal.services import customers, flags, progress, uploads
 from portal.states import State
+from portal.services.proposal_fields import labelled_notes
 from portal.web.documents import send_document
 from portal.web.forms import EmptyForm
 from portal.web.pagination import paginate
@@ -45,6 +46,7 @@ def application(app_id):
     return render_template("isp/application.html", app=app, history=progress.history(app),
                            sms=progress.sms_status(app), next_step=progress.next_step(app),
                            documents=uploads.application_documents(app),
+                           notes=labelled_notes(app, app.return_notes),
                            decide=DecisionForm(version=app.version), return_form=return_form,
                            can_decide=me().role in WRITERS and app.state == State.SUBMITTED)
 

@@ -8,6 +8,7 @@ from portal.models import Application
 from portal.scoping import filer_applications, filer_subject, get_application_for_filer
 from portal.services import progress, uploads
 from portal.states import State
+from portal.services.proposal_fields import labelled_notes
 from portal.web.pagination import paginate
 from tenants.public import bp
 from portal.web.documents import send_document
@@ -30,6 +31,7 @@ def application_detail(app_id):
     return render_template("public/application.html", app=app, form=EmptyForm(),
                            history=progress.history(app), sms=progress.sms_status(app),
                            documents=uploads.application_documents(app),
+                           notes=labelled_notes(app, app.return_notes),
                            next_step=progress.next_step(app),
                            days_left=progress.working_days_left(app),
                            editable=app.state in (State.DRAFT, State.RETURNED)

@@ -1,0 +1,163 @@
+"""The bureau's review queue (待管局审核): applications in review, filtered and sorted,
+each with its deadline in working days; and the counts on the bureau's dashboard.
+
+The page is one indexed query (Application joined to its filer, subject and filing
+ISP); the ISPs each row names and the calendar overrides are two batched lookups,
+whatever the page size.
+"""
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+
+from peewee import JOIN
+
+from portal.calendar import add_working_days, load_overrides, working_days_between
+from portal.clock import LOCAL_TZ, local_today
+from portal.models import Account, Application, ApplicationIsp, AuditEvent, IspOrganisation, Subject
+from portal.states import Kind, State
+
+SOON_DAYS = 2          # "due soon": at most this many working days left
+SORTS = ("due", "submitted", "kind")
+DUE_FILTERS = ("overdue", "soon")
+
+
+@dataclass
+class QueueFilters:
+    """What the queue page asks for; unknown values are ignored (the whole queue)."""
+    kind: str = ""
+    isp: int | None = None
+    conflict: str = ""     # yes | no | ""
+    due: str = ""          # overdue | soon | ""
+    sort: str = "due"
+
+    @classmethod
+    def from_args(cls, args) -> "QueueFilters":
+        try:
+            isp = int(args.get("isp") or 0) or None
+        except ValueError:
+            isp = None
+        kind, conflict, due = args.get("kind"), args.get("conflict"), args.get("due")
+        return cls(kind=kind if kind in {k.value for k in Kind} else "", isp=isp,
+                   conflict=conflict if conflict in ("yes", "no") else "",
+                   due=due if due in DUE_FILTERS else "",
+                   sort=args.get("sort") if args.get("sort") in SORTS else "due")
+
+
+@dataclass
+class QueueRow:
+    app: Application
+    days_left: int | None
+    overdue: bool
+    isps: list             # names of the ISPs it names (and the one that filed it)
+
+
+def in_review():
+    return Application.select().where(Application.state == State.REVIEW)
+
+
+def soon_limit(today=None, overrides=None):
+    """The last date that is at most SOON_DAYS working days away."""
+    today = today or local_today()
+    return add_working_days(today, SOON_DAYS, load_overrides() if overrides is None else overrides)
+
+
+def _filtered(query, filters: QueueFilters):
+    if filters.kind:
+        query = query.where(Application.kind == filters.kind)
+    if filters.isp:
+        named = ApplicationIsp.select(ApplicationIsp.application).where(
+            ApplicationIsp.isp == filters.isp)
+        query = query.where((Application.isp == filters.isp) | Application.id.in_(named))
+    if filters.conflict:
+        query = query.where(Application.in_conflict == (filters.conflict == "yes"))
+    today = local_today()
+    if filters.due == "overdue":
+        query = query.where(Application.due_on < today)
+    elif filters.due == "soon":
+        query = query.where(Application.due_on >= today, Application.due_on <= soon_limit(today))
+    return query
+
+
+ORDER = {
+    "due": (Application.due_on, Application.id),
+    "submitted": (Application.submitted_at, Application.id),
+    "kind": (Application.kind, Application.due_on, Application.id),
+}
+
+
+def review_queue(filters: QueueFilters):
+    """Applications in bureau review matching `filters`, with their filer, subject and
+    filing ISP joined in (no query per row)."""
+    query = (Application.select(Application, Account, Subject, IspOrganisation)
+             .join(Account, on=(Application.account == Account.id))
+             .switch(Application).join(Subject, JOIN.LEFT_OUTER,
+                                       on=(Application.subject == Subject.id))
+             .switch(Application).join(IspOrganisation, JOIN.LEFT_OUTER,
+                                       on=(Application.isp == IspOrganisation.id))
+             .where(Application.state == State.REVIEW))
+    return _filtered(query, filters).order_by(*ORDER[filters.sort])
+
+
+def named_isps(app_ids: list[int]) -> dict[int, list[str]]:
+    """ISP names per application, in one query."""
+    found: dict[int, list[str]] = {}
+    if not app_ids:
+        return found
+    rows = (ApplicationIsp.select(ApplicationIsp.application, IspOrganisation.name)
+            .join(IspOrganisation).where(ApplicationIsp.application.in_(app_ids))
+            .order_by(IspOrganisation.name).tuples())
+    for app_id, name in rows:
+        found.setdefault(app_id, []).append(name)
+    return found
+
+
+def deadline(app: Application, today, overrides) -> tuple[int | None, bool]:
+    """(working days left, overdue) of an application in review."""
+    if app.due_on is None or app.state != State.REVIEW:
+        return None, False
+    return working_days_between(today, app.due_on, overrides), app.due_on < today
+
+
+def queue_rows(apps: list[Application]) -> list[QueueRow]:
+    """Decorate a page of applications with their deadline and ISPs (two lookups)."""
+    isps = named_isps([a.id for a in apps])
+    overrides, today = load_overrides(), local_today()
+    rows = []
+    for app in apps:
+        names = list(isps.get(app.id, []))
+        if app.isp_id and app.isp.name not in names:
+            names.insert(0, app.isp.name)
+        rows.append(QueueRow(app, *deadline(app, today, overrides), names))
+    return rows
+
+
+def most_urgent(limit: int = 5) -> list[QueueRow]:
+    """The first applications of the queue by due date, for the dashboard."""
+    return queue_rows(list(review_queue(QueueFilters()).limit(limit)))
+
+
+def isp_choices() -> list[tuple[int, str]]:
+    """(id, name) of every ISP organisation, for the queue's filter."""
+    return list(IspOrganisation.select(IspOrganisation.id, IspOrganisation.name)
+                .order_by(IspOrganisation.name).tuples())
+
+
+def start_of_today_utc() -> datetime:
+    """Local midnight today as the naive UTC moment timestamps are stored in."""
+    local = datetime.combine(local_today(), time.min, tzinfo=LOCAL_TZ)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def dashboard_counts() -> dict[str, int]:
+    """In review, overdue, due soon, in conflict, and returned by the bureau today."""
+    today = local_today()
+    base = in_review()
+    return {
+        "review": base.count(),
+        "overdue": base.where(Application.due_on < today).count(),
+        "soon": base.where(Application.due_on >= today,
+                           Application.due_on <= soon_limit(today)).count(),
+        "conflict": base.where(Application.in_conflict == True).count(),  # noqa: E712
+        "returned_today": AuditEvent.select().where(
+            AuditEvent.action == "application.return",
+            AuditEvent.at >= start_of_today_utc()).count(),
+    }
