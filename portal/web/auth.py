@@ -69,6 +69,11 @@ def init_login(app) -> None:
         return redirect(url_for(f"{tenant}.login", next=request.full_path))
 
 
+def current_account():
+    """The logged-in Account itself (not the proxy): what portal functions take as actor."""
+    return current_user._get_current_object()
+
+
 def role_required(*roles):
     """A wrong role inside the right tenant gets 403."""
     def decorator(view):
