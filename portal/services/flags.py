@@ -64,3 +64,44 @@ def candidate_date(flag: RecordFlag):
 
     from portal.models import InstanceSettings
     return (flag.set_at + timedelta(days=InstanceSettings.get().shell_candidate_days)).date()
+
+
+# -- bureau flags mirrored on the service row -----------------------------------------
+
+# Restricted access and violation are read in two ways: the open RecordFlag (history, the
+# public violation list, the ISP connect check) and the service's own column (the public
+# lookup). Both are written here and nowhere else, so they never disagree.
+MIRRORED = {RESTRICTED: "restricted", VIOLATION: "violation"}
+
+
+def set_service_flag(kind: str, service: Service, reason: str, actor=None) -> RecordFlag:
+    """Open a restricted/violation flag on a service and set its column."""
+    flag = set_flag(kind, service=service, reason=reason, actor=actor)
+    Service.update({MIRRORED[kind]: True}).where(Service.id == service.id).execute()
+    setattr(service, MIRRORED[kind], True)
+    return flag
+
+
+def clear_service_flag(kind: str, service: Service) -> int:
+    """Close a restricted/violation flag (kept as history) and clear its column."""
+    count = clear_flag(kind, service=service)
+    Service.update({MIRRORED[kind]: False}).where(Service.id == service.id).execute()
+    setattr(service, MIRRORED[kind], False)
+    return count
+
+
+def clear_shell_flags(subject: Subject, services=()) -> None:
+    """An ended record is no longer a shell: close the flags of what was cancelled or
+    revoked (refresh_shell_flags only looks at what is still active)."""
+    for service in services:
+        clear_flag(SHELL, service=service)
+    if not subject.is_active:
+        clear_flag(SHELL, subject=subject)
+
+
+def notify_filer(subject: Subject, title: str, body: str, **payload) -> None:
+    """Email the record's filer about a bureau decision (in the decision's transaction)."""
+    from portal import notifications
+    from portal.models import Account
+    account = Account.get_by_id(subject.account_id)
+    notifications.email(account.email, title, body, **payload)

@@ -16,6 +16,8 @@ ACTION_LABELS = {
     "application.sms_failed": _l("短信核验未通过"), "application.approve": _l("管局审核通过"),
     "application.return": _l("管局退回"), "application.withdraw": _l("撤回"),
     "application.delete_on_request": _l("应书面申请删除"), "application.abandon": _l("放弃"),
+    "application.conflict_recheck": _l("管局重新核查冲突"),
+    "application.deadline": _l("审核期限因工作日调整而更新"),
 }
 
 

@@ -14,7 +14,9 @@ from portal.db import transaction
 from portal.errors import Forbidden, NotFound, Refused, ValidationError
 from portal.models import RecordFlag, Service, Subject
 from portal.pagination import Page
-from portal.services.flags import VIOLATION, clear_flag, open_flag, set_flag
+from portal.services import records
+from portal.services.flags import (VIOLATION, clear_service_flag, notify_filer, open_flag,
+                                     set_service_flag)
 from portal.masking import mask_name
 from portal.states import is_bureau_decider
 
@@ -57,18 +59,23 @@ def public_row(flag: RecordFlag) -> ViolationRow:
 
 
 def mark_violation(actor, service_id, reason: str) -> RecordFlag:
-    """Put a service on the public violation list, with the reason shown there."""
+    """Put a service on the public violation list, with the reason shown there. Marking
+    a service already on the list changes nothing."""
     _require_bureau(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_l("请填写认定违法违规的原因"), field="reason")
     with transaction():
         service = _load(service_id)
-        flag = set_flag(VIOLATION, service=service, reason=reason, actor=actor)
-        Service.update(violation=True).where(Service.id == service.id).execute()
+        existing = open_flag(VIOLATION, service=service)
+        if existing is not None:
+            return existing
+        flag = set_service_flag(VIOLATION, service, reason, actor)
         record_event("service.violation.mark", service, actor=actor,
-                     before={"violation": service.violation}, after={"violation": True},
-                     reason=reason)
+                     before={"violation": False}, after={"violation": True}, reason=reason)
+        _finish(service, f"网站/APP {service.filing_number} 已被认定为违法违规",
+                f"您的网站/APP“{service.name}”（{service.filing_number}）已被管局认定为违法违规，"
+                f"并列入违法违规名单。原因：{reason}", "violation_mark")
     return flag
 
 
@@ -82,10 +89,20 @@ def clear_violation(actor, service_id, reason: str) -> None:
         service = _load(service_id)
         if open_flag(VIOLATION, service=service) is None:
             raise Refused(_l("该网站/APP没有未解除的违法违规标记"))
-        clear_flag(VIOLATION, service=service)
-        Service.update(violation=False).where(Service.id == service.id).execute()
+        clear_service_flag(VIOLATION, service)
         record_event("service.violation.clear", service, actor=actor,
                      before={"violation": True}, after={"violation": False}, reason=reason)
+        _finish(service, f"网站/APP {service.filing_number} 的违法违规标记已解除",
+                f"您的网站/APP“{service.name}”（{service.filing_number}）的违法违规标记已解除。"
+                f"说明：{reason}", "violation_clear")
+
+
+def _finish(service: Service, title: str, body: str, action: str) -> None:
+    """What every decision on a record ends with: the filer told, a record version kept."""
+    subject = Subject.get_by_id(service.subject_id)
+    notify_filer(subject, title, body, action=action, record=service.filing_number)
+    records.refresh_after_change(subject)
+    records.record_version(subject, None)
 
 
 def _load(service_id) -> Service:
