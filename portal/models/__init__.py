@@ -9,13 +9,14 @@ from portal.models.records import (ACTIVE, CANCELLED, REVOKED, AccessLink, Autho
                                    PreApprovalDocument, RecordFlag, RecordVersion, Service,
                                    ServiceIp, Subject)
 from portal.models.settings import Enumeration, InstanceSettings, WorkingDayOverride
+from portal.models.written import WrittenApplication
 
 ALL_MODELS = [
     InstanceSettings, WorkingDayOverride, Enumeration,
     IspOrganisation, Account, VerificationCode,
     Subject, Service, ServiceIp, AccessLink, LookupKey, FilingCounter, Certificate,
     RecordVersion, AuthorisationCode, RecordFlag, BlacklistEntry, PreApprovalDocument,
-    Application, ApplicationIsp, SmsVerification,
+    Application, ApplicationIsp, SmsVerification, WrittenApplication,
     OutboxMessage, Announcement, AuditEvent, AuditHead,
     ApiToken, Webhook, ImportJob,
 ]
