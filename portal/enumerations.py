@@ -1,7 +1,21 @@
 """Bureau-editable lists (natures, certificate types, categories, the SMS matrix,
-naming rules …). Stored versioned in the database; the defaults below seed them."""
+naming rules …). Stored versioned in the database; the defaults below seed them.
+
+Every save is checked against the list's shape (and against the lists it refers to), so
+a bad edit is refused with a message naming the entry at fault and nothing is stored; a
+good one becomes a new version with an audit event. Old versions stay for the record.
+"""
+import json
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN
+
+from portal.audit import record_event
 from portal.clock import utcnow
-from portal.models import Enumeration
+from portal.db import transaction
+from portal.errors import Forbidden, NotFound, Refused, ValidationError
+from portal.models import Account, Enumeration, InstanceSettings
+from portal.states import Kind, is_bureau_admin
 
 ORGANISATION_NATURES = ["企业", "事业单位", "政府机关", "社会团体", "民办非企业单位", "基金会",
                         "律师执业机构", "群众性团体组织"]
@@ -49,6 +63,26 @@ DEFAULTS = {
 }
 
 
+LABELS = {
+    "subject_natures": _l("主办单位性质"),
+    "certificate_types": _l("证件类型及适用的主办单位性质"),
+    "service_kinds": _l("服务类型"),
+    "service_categories": _l("服务内容类别"),
+    "pre_approval_categories": _l("前置审批类别（主管部门及联系方式）"),
+    "sms_matrix": _l("短信核验矩阵"),
+    "naming_rules": _l("网站/APP命名规则（含示例）"),
+    "languages": _l("网站语言"),
+    "app_platforms": _l("APP平台"),
+    "server_locations": _l("服务器所在地"),
+}
+# Plain lists of words: edited one item per line; the others as JSON.
+TEXT_LISTS = frozenset({"service_categories", "languages", "app_platforms", "server_locations"})
+SMS_ROLES = ("subject", "service")
+ABROAD = "其它"
+INDIVIDUAL = "个人"
+MAX_TEXT, MAX_ITEMS, MAX_TEXT_SIZE = 200, 1000, 200_000
+
+
 def get_enumeration(name: str):
     """The current version of a list (the default when the bureau never edited it)."""
     row = (Enumeration.select(Enumeration.data).where(Enumeration.name == name)
@@ -60,25 +94,103 @@ def all_enumerations() -> dict:
     return {name: get_enumeration(name) for name in DEFAULTS}
 
 
-def save_enumeration(name: str, data, actor=None) -> Enumeration:
-    """Store a new version; the old ones stay for the record."""
+def current_version(name: str) -> int:
+    """The number of the current version; 0 while only the built-in default exists."""
+    row = (Enumeration.select(Enumeration.version).where(Enumeration.name == name)
+           .order_by(Enumeration.version.desc()).first())
+    return row.version if row else 0
+
+
+def save_enumeration(name: str, data, actor=None, expected_version: int | None = None
+                     ) -> Enumeration:
+    """Check `data` against the list's shape and store it as a new version, audited.
+
+    `actor` None is the system (the CLI); a person must be a bureau admin.
+    `expected_version` is the version the editor started from: a save on top of
+    someone else's newer version is refused instead of silently overwriting it.
+    """
     if name not in DEFAULTS:
         raise KeyError(name)
-    latest = (Enumeration.select(Enumeration.version).where(Enumeration.name == name)
-              .order_by(Enumeration.version.desc()).first())
-    return Enumeration.create(name=name, version=(latest.version + 1) if latest else 1,
-                              data=data, created_at=utcnow(),
-                              created_by=actor.id if actor else None)
+    if actor is not None and not is_bureau_admin(actor):
+        raise Forbidden(_l("只有管局管理员可以修改字典数据"))
+    data = validate_enumeration(name, data)
+    with transaction():
+        latest = current_version(name)
+        if expected_version is not None and expected_version != latest:
+            raise Refused(_l("该列表已被他人修改（当前为第 %(v)d 版），请在最新版本上重新编辑",
+                             v=latest))
+        old = get_enumeration(name)
+        if latest and data == old:
+            raise Refused(_l("内容没有变化，未保存新版本"))
+        row = _store(name, data, latest + 1, actor)
+        record_event("enumeration.save", row, actor=actor,
+                     before={"version": latest, "data": old},
+                     after={"version": row.version, "data": data})
+    return row
+
+
+def save_enumeration_text(name: str, text: str, actor, expected_version: int | None = None
+                          ) -> Enumeration:
+    """Save a list edited as text: one item per line for plain lists, JSON otherwise."""
+    if name not in DEFAULTS:
+        raise NotFound(_l("没有这个字典"))
+    return save_enumeration(name, parse_enumeration_text(name, text), actor, expected_version)
+
+
+def parse_enumeration_text(name: str, text: str):
+    """The data in `text`; a JSON syntax error names its line and column."""
+    text = text or ""
+    if len(text) > MAX_TEXT_SIZE:
+        raise ValidationError(_l("内容过长（不能超过 %(n)d 个字符）", n=MAX_TEXT_SIZE), field="data")
+    if name in TEXT_LISTS:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(_l("JSON 格式错误：第 %(line)d 行第 %(col)d 列附近（%(msg)s）",
+                                 line=exc.lineno, col=exc.colno, msg=exc.msg),
+                              field="data") from None
+
+
+def format_enumeration_text(name: str, data) -> str:
+    """The text an editor starts from (the inverse of `parse_enumeration_text`)."""
+    if name in TEXT_LISTS:
+        return "\n".join(data)
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def enumeration_versions(name: str):
+    """Every stored version of a list, newest first, with who saved it (a query)."""
+    return (Enumeration.select(Enumeration.id, Enumeration.name, Enumeration.version,
+                               Enumeration.created_at, Enumeration.created_by,
+                               Account.username.alias("author"))
+            .join(Account, JOIN.LEFT_OUTER, on=(Enumeration.created_by == Account.id))
+            .where(Enumeration.name == name)
+            .order_by(Enumeration.version.desc()).objects())
+
+
+def get_enumeration_version(name: str, version: int) -> Enumeration:
+    row = Enumeration.get_or_none(Enumeration.name == name, Enumeration.version == version)
+    if row is None:
+        raise NotFound(_l("没有这个版本"))
+    return row
 
 
 def seed_enumerations() -> None:
+    """The defaults as version 1 of every list not stored yet (at `init`; not audited
+    one by one: `instance.init` is)."""
     for name, data in DEFAULTS.items():
         if not Enumeration.select().where(Enumeration.name == name).exists():
-            save_enumeration(name, data)
+            _store(name, data, 1, None)
+
+
+def _store(name: str, data, version: int, actor) -> Enumeration:
+    return Enumeration.create(name=name, version=version, data=data, created_at=utcnow(),
+                              created_by=actor.id if actor else None)
 
 
 def is_organisation(nature: str) -> bool:
-    return nature != "个人"
+    return nature != INDIVIDUAL
 
 
 def certificate_types_for(nature: str) -> list[str]:
@@ -98,3 +210,183 @@ def sms_roles_for(kind: str) -> list[str]:
 
 def kind_suffix(kind: str) -> str:
     return {k["code"]: k["suffix"] for k in get_enumeration("service_kinds")}[kind]
+
+
+# -- the shape of each list ------------------------------------------------------------
+# Each check returns the cleaned value or raises ValidationError naming where the fault is
+# ("第3项.authority"), so the editor can find it in the JSON.
+
+def validate_enumeration(name: str, data):
+    """`data` cleaned (texts stripped) when it has the list's shape; ValidationError if not."""
+    return _CHECKS[name](data, "")
+
+
+def _fail(where: str, problem) -> None:
+    message = _l("%(where)s：%(problem)s", where=where, problem=problem) if where else problem
+    raise ValidationError(message, field="data")
+
+
+def _text(value, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        _fail(where, _l("应为非空文字"))
+    if len(value.strip()) > MAX_TEXT:
+        _fail(where, _l("不能超过 %(n)d 个字符", n=MAX_TEXT))
+    return value.strip()
+
+
+def _optional_text(value, where: str) -> str:
+    return "" if value in (None, "") else _text(value, where)
+
+
+def _flag(value, where: str) -> bool:
+    if not isinstance(value, bool):
+        _fail(where, _l("应为 true 或 false"))
+    return value
+
+
+def _list(value, where: str, item=_text, allow_empty=False, key=lambda v: v) -> list:
+    """A list of items, each checked by `item`, without two equal keys."""
+    if not isinstance(value, list):
+        _fail(where, _l("应为列表（[…]）"))
+    if not value and not allow_empty:
+        _fail(where, _l("不能为空"))
+    if len(value) > MAX_ITEMS:
+        _fail(where, _l("最多 %(n)d 项", n=MAX_ITEMS))
+    items = [item(v, f"{where}第{i + 1}项") for i, v in enumerate(value)]
+    seen = set()
+    for entry in items:
+        if key(entry) in seen:
+            _fail(where, _l("“%(value)s”重复出现", value=key(entry)))
+        seen.add(key(entry))
+    return items
+
+
+def _record(**fields):
+    """A check for an object with exactly these keys; a field given as (check, default)
+    may be left out."""
+    def check(value, where: str) -> dict:
+        if not isinstance(value, dict):
+            _fail(where, _l("应为对象（{…}）"))
+        unknown = sorted(set(value) - set(fields))
+        if unknown:
+            _fail(where, _l("不认识的字段：%(names)s", names="、".join(unknown)))
+        cleaned = {}
+        for field, spec in fields.items():
+            test, default = spec if isinstance(spec, tuple) else (spec, None)
+            if field not in value and not isinstance(spec, tuple):
+                _fail(where, _l("缺少字段“%(field)s”", field=field))
+            place = f"{where}.{field}" if where else field
+            cleaned[field] = test(value.get(field, default), place)
+        return cleaned
+    return check
+
+
+def _by_name(entry: dict) -> str:
+    return entry["name"]
+
+
+def _natures(data, where):
+    natures = _list(data, where, _record(name=_text, national_body=(_flag, False)), key=_by_name)
+    names = {n["name"] for n in natures}
+    if INDIVIDUAL not in names:
+        _fail(where, _l("必须保留“%(name)s”（个人主办者的规则依赖它）", name=INDIVIDUAL))
+    used = {n for t in get_enumeration("certificate_types") for n in t["natures"]} - names
+    if used:
+        _fail(where, _l("证件类型仍在使用以下性质，请先在证件类型中移除：%(names)s",
+                        names="、".join(sorted(used))))
+    return natures
+
+
+def _certificate_types(data, where):
+    types = _list(data, where, _record(name=_text, natures=_list), key=_by_name)
+    known = {n["name"] for n in get_enumeration("subject_natures")}
+    for i, entry in enumerate(types):
+        unknown = [n for n in entry["natures"] if n not in known]
+        if unknown:
+            _fail(f"第{i + 1}项.natures", _l("不是已有的主办单位性质：%(names)s（请先在主办单位性质中添加）",
+                                             names="、".join(unknown)))
+    return types
+
+
+def _service_kinds(data, where):
+    kinds = _list(data, where, _record(code=_text, name=_text, suffix=(_optional_text, "")),
+                  key=lambda k: k["code"])
+    fixed = {k["code"]: k["suffix"] for k in DEFAULTS["service_kinds"]}
+    if {k["code"]: k["suffix"] for k in kinds} != fixed:
+        _fail(where, _l("服务类型的代码和备案号后缀不能修改（已发出的备案号依赖它们），只能修改名称"))
+    return kinds
+
+
+def _pre_approvals(data, where):
+    return _list(data, where, _record(name=_text, authority=_text,
+                                      contact=(_optional_text, "")), key=_by_name)
+
+
+def _sms_matrix(data, where):
+    if not isinstance(data, dict):
+        _fail(where, _l("应为对象（{…}），键为申请类型"))
+    wanted = {str(k) for k in Kind}
+    missing, unknown = sorted(wanted - set(data)), sorted(set(data) - wanted)
+    if missing or unknown:
+        _fail(where, _l("申请类型应恰好为：%(kinds)s", kinds="、".join(sorted(wanted))))
+    matrix = {}
+    for kind in sorted(data):
+        roles = _list(data[kind], kind, allow_empty=True)
+        if set(roles) - set(SMS_ROLES):
+            _fail(kind, _l("只能包含 subject（主体负责人）和 service（网站负责人）"))
+        matrix[kind] = roles
+    return matrix
+
+
+def _naming_rules(data, where):
+    rules = _record(min_chinese_chars=_count, forbidden_prefixes=_words,
+                    individual_forbidden_words=_words,
+                    examples=_record(accepted=_list, refused=_list))(data, where)
+    _check_examples(rules)
+    return rules
+
+
+def _count(value, where):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 20:
+        _fail(where, _l("应为 0 到 20 之间的整数"))
+    return value
+
+
+def _words(value, where):
+    return _list(value, where, allow_empty=True)
+
+
+def _check_examples(rules: dict) -> None:
+    """The examples must agree with the rules: accepted ones pass for an organisation,
+    refused ones fail for an individual (the strictest case)."""
+    from portal.validators.names import check_service_name
+    for name in rules["examples"]["accepted"]:
+        try:
+            check_service_name(name, rules, "企业")
+        except ValidationError as exc:
+            _fail("examples.accepted", _l("示例“%(name)s”按这些规则会被拒绝：%(reason)s",
+                                          name=name, reason=exc.message))
+    for name in rules["examples"]["refused"]:
+        try:
+            check_service_name(name, rules, INDIVIDUAL)
+        except ValidationError:
+            continue
+        _fail("examples.refused", _l("示例“%(name)s”按这些规则不会被拒绝", name=name))
+
+
+def _locations(data, where):
+    places = _list(data, where)
+    settings = InstanceSettings.get_or_none()
+    for needed in (ABROAD, settings.province if settings else None):
+        if needed and needed not in places:
+            _fail(where, _l("必须包含“%(name)s”", name=needed))
+    return places
+
+
+_CHECKS = {
+    "subject_natures": _natures, "certificate_types": _certificate_types,
+    "service_kinds": _service_kinds, "service_categories": _list,
+    "pre_approval_categories": _pre_approvals, "sms_matrix": _sms_matrix,
+    "naming_rules": _naming_rules, "languages": _list, "app_platforms": _list,
+    "server_locations": _locations,
+}

@@ -16,15 +16,25 @@ BODY_MAX = 20000
 def published_announcements():
     """Published announcements, newest first (the public board)."""
     return (Announcement.select()
-            .where(Announcement.published == True)  # noqa: E712 (peewee expression)
+            .where(Announcement.published == True)
             .order_by(Announcement.published_at.desc(), Announcement.id.desc()))
+
+
+def bureau_announcements():
+    """Every announcement, drafts included, newest first (the bureau's list)."""
+    return Announcement.select().order_by(Announcement.created_at.desc(), Announcement.id.desc())
+
+
+def get_announcement(announcement_id) -> Announcement:
+    """One announcement for the bureau's edit page (NotFound when there is none)."""
+    return _load(announcement_id)
 
 
 def isp_contacts():
     """Access providers that are not suspended, with their consultation numbers, by name."""
     return (IspOrganisation
             .select(IspOrganisation.id, IspOrganisation.name, IspOrganisation.consultation_phone)
-            .where(IspOrganisation.is_suspended == False)  # noqa: E712
+            .where(IspOrganisation.is_suspended == False)
             .order_by(IspOrganisation.name))
 
 
