@@ -1,10 +1,12 @@
 """Demo data: bureau staff, three ISPs with staff, and filers with applications of
 every kind in every state the lifecycle can reach, plus conflicts, a pending
-cancellation, an overdue review and a shell. Loaded once; prints the logins."""
+cancellation, an overdue review and a shell, and the bureau's own (portal/demo_bureau.py).
+Loaded once; prints the logins."""
 from datetime import timedelta
 
 from portal import clock, sample_data, workflow
 from portal.db import transaction
+from portal.demo_bureau import load_bureau_demo
 from portal.models import Account, Application, IspOrganisation, Service, SmsVerification
 from portal.services.accounts import hash_password
 from portal.states import Kind, State
@@ -230,6 +232,7 @@ def load_demo() -> list[str]:
         demo.approved_filer("demo")
         _every_kind_and_state(demo)
         _special_cases(demo)
+        load_bureau_demo("demo")
     return logins()
 
 

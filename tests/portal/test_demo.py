@@ -4,7 +4,8 @@ from datetime import date
 import pytest
 
 from portal.demo import UNREACHABLE, load_demo
-from portal.models import Account, Application, IspOrganisation, RecordFlag
+from portal.models import (Account, Announcement, Application, InstanceSettings, IspOrganisation,
+                           RecordFlag, Service, WrittenApplication)
 from portal.states import Kind, State
 
 pytestmark = pytest.mark.slow
@@ -29,4 +30,10 @@ def test_demo_covers_every_kind_and_state(app):
                                       Application.due_on < date.today()).exists()
     assert RecordFlag.select().where(RecordFlag.kind == "shell",
                                      RecordFlag.cleared_at.is_null()).exists()
+    # the bureau's own pages have something to show
+    assert Announcement.select().where(Announcement.published == True).count() == 2  # noqa: E712
+    assert WrittenApplication.select().where(WrittenApplication.state == "recorded").exists()
+    assert Service.select().where(Service.restricted == True).exists()  # noqa: E712
+    assert Service.select().where(Service.violation == True).exists()  # noqa: E712
+    assert InstanceSettings.get().annual_review_end is not None
     assert load_demo() == lines  # a second run adds nothing
