@@ -121,3 +121,25 @@ def end_sessions(account: Account, actor=None) -> None:
         Account.update(session_generation=Account.session_generation + 1).where(
             Account.id == account.id).execute()
         record_event("account.end_sessions", account, actor=actor)
+
+
+def issue_initial_password(account: Account, actor, action: str, **audit) -> str:
+    """A new single-use initial password, to be changed at the next login; every session of
+    the account ends. Audited as `action` (never with the password). Returns the password,
+    shown once and never stored in clear."""
+    with transaction():
+        initial, hashed = make_initial_password()
+        Account.update(password_hash=hashed, must_change_password=True,
+                       session_generation=Account.session_generation + 1).where(
+            Account.id == account.id).execute()
+        record_event(action, account, actor=actor, **audit)
+    return initial
+
+
+def set_account_active(account: Account, actor, active: bool, action: str) -> None:
+    """Disable (ending every session at once) or re-enable an account; audited as `action`."""
+    with transaction():
+        Account.update(is_active=active, session_generation=Account.session_generation + 1
+                       ).where(Account.id == account.id).execute()
+        record_event(action, account, actor=actor, before={"is_active": account.is_active},
+                     after={"is_active": active})

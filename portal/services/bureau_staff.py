@@ -2,11 +2,8 @@
 
 Guards: the last active admin can be neither demoted nor disabled (the bureau would lose
 its administration), and an admin cannot disable their own account or reset their own
-password here (the password page does that).
-
-`set_account_active` and `issue_initial_password` do exactly what the ISP admin's
-`portal.services.staff` does for ISP staff; they are written to move into
-`portal.services.accounts` so that both services share them.
+password here (the password page does that). Disabling and password resets are the
+shared `portal.services.accounts` functions the ISP's staff service also uses.
 """
 from flask_babel import lazy_gettext as _l
 
@@ -21,27 +18,6 @@ BUREAU_ROLES = ("admin", "reviewer", "auditor")
 
 
 # -- shared with the ISP's staff service (candidates for portal.services.accounts) --------
-
-def set_account_active(account: Account, actor, active: bool, action: str) -> None:
-    """Disable (ending every session at once) or re-enable an account; audited as `action`."""
-    with transaction():
-        Account.update(is_active=active, session_generation=Account.session_generation + 1
-                       ).where(Account.id == account.id).execute()
-        record_event(action, account, actor=actor, before={"is_active": account.is_active},
-                     after={"is_active": active})
-
-
-def issue_initial_password(account: Account, actor, action: str) -> str:
-    """A new single-use initial password, to be changed at the next login; every session of
-    the account ends. Returns the password (shown once, never stored in clear)."""
-    with transaction():
-        initial, hashed = accounts.make_initial_password()
-        Account.update(password_hash=hashed, must_change_password=True,
-                       session_generation=Account.session_generation + 1).where(
-            Account.id == account.id).execute()
-        record_event(action, account, actor=actor)
-    return initial
-
 
 # -- bureau staff ------------------------------------------------------------------------
 
@@ -120,7 +96,7 @@ def set_active(actor, account_id, active: bool) -> Account:
             if account.id == actor.id:
                 raise Refused(_l("不能停用自己的账号"))
             _check_not_last_admin(account)
-        set_account_active(account, actor, active,
+        accounts.set_account_active(account, actor, active,
                            "bureau_staff.enable" if active else "bureau_staff.disable")
     return get_bureau_account(account_id)
 
@@ -141,5 +117,5 @@ def reset_staff_password(actor, account_id) -> tuple[Account, str]:
         account = get_bureau_account(account_id)
         if account.id == actor.id:
             raise Refused(_l("不能在这里重置自己的密码，请使用“修改密码”页面"))
-        initial = issue_initial_password(account, actor, "bureau_staff.reset_password")
+        initial = accounts.issue_initial_password(account, actor, "bureau_staff.reset_password")
     return account, initial

@@ -45,12 +45,7 @@ def reset_customer_initial_password(isp_id: int, actor, account_id) -> str:
         account = get_customer_for_isp(account_id, isp_id)
         if account.created_by_org_id != isp_id or account.password_changed_at is not None:
             raise Refused(_l("该用户已修改过密码，或不是由本单位开通：请用户向管局提交书面找回密码申请"))
-        initial, hashed = accounts.make_initial_password()
-        Account.update(password_hash=hashed, must_change_password=True,
-                       session_generation=Account.session_generation + 1).where(
-            Account.id == account.id).execute()
-        record_event("customer.reset_initial_password", account, actor=actor)
-    return initial
+        return accounts.issue_initial_password(account, actor, "customer.reset_initial_password")
 
 
 def customer_services(account) -> list:

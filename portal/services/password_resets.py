@@ -7,7 +7,6 @@ must be changed at the next login, and ends every session of the account.
 from flask_babel import lazy_gettext as _l
 
 from portal import notifications
-from portal.audit import record_event
 from portal.db import transaction
 from portal.errors import Refused
 from portal.models import Account
@@ -25,13 +24,10 @@ def reset_on_written_application(written, actor) -> str:
         account = Account.get_by_id(written.account_id)
         if account.tenant != "public" or not account.is_active:
             raise Refused(_l("该账号已停用，不能重置密码"))
-        initial, hashed = accounts.make_initial_password()
-        Account.update(password_hash=hashed, must_change_password=True,
-                       session_generation=Account.session_generation + 1).where(
-            Account.id == account.id).execute()
-        record_event("account.password_reset", account, actor=actor,
-                     after={"written_application": written.reference,
-                            "applicant": written.applicant, "sessions_ended": True})
+        initial = accounts.issue_initial_password(
+            account, actor, "account.password_reset",
+            after={"written_application": written.reference, "applicant": written.applicant,
+                   "sessions_ended": True})
         notifications.email(
             account.email, "您的备案系统登录密码已由管局重置",
             f"根据您的书面申请（编号 {written.reference}），管局已重置账号 {account.username} "

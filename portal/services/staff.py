@@ -2,7 +2,6 @@
 read-only); the bureau creates the organisation and its first admin."""
 from flask_babel import lazy_gettext as _l
 
-from portal.audit import record_event
 from portal.db import transaction
 from portal.errors import NotFound, Refused, ValidationError
 from portal.models import Account, AuditEvent
@@ -40,9 +39,8 @@ def set_staff_active(isp_id: int, actor, account_id, active: bool) -> Account:
         account = get_staff(isp_id, account_id)
         if account.id == actor.id:
             raise Refused(_l("不能停用自己的账号"))
-        Account.update(is_active=active, session_generation=Account.session_generation + 1
-                       ).where(Account.id == account.id).execute()
-        record_event("staff.enable" if active else "staff.disable", account, actor=actor)
+        accounts.set_account_active(account, actor, active,
+                                    "staff.enable" if active else "staff.disable")
     return account
 
 
@@ -50,12 +48,7 @@ def reset_staff_password(isp_id: int, actor, account_id) -> str:
     """A new initial password, to be changed at the next login; old sessions end."""
     with transaction():
         account = get_staff(isp_id, account_id)
-        initial, hashed = accounts.make_initial_password()
-        Account.update(password_hash=hashed, must_change_password=True,
-                       session_generation=Account.session_generation + 1).where(
-            Account.id == account.id).execute()
-        record_event("staff.reset_password", account, actor=actor)
-    return initial
+        return accounts.issue_initial_password(account, actor, "staff.reset_password")
 
 
 def staff_activity(isp_id: int):
