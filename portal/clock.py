@@ -2,7 +2,7 @@
 
 Tests freeze the clock with `freeze(dt)`; everything that asks for "now" comes here.
 """
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -31,3 +31,16 @@ def to_local(moment: datetime | None) -> datetime | None:
 def local_today() -> date:
     """Today's date in the bureau's time zone (deadlines count in local days)."""
     return to_local(utcnow()).date()
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The naive UTC moment at which the local (Asia/Shanghai) day `day` begins: what a
+    query on stored timestamps compares with when a person picks a date."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc).replace(
+        tzinfo=None)
+
+
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[since, until) in UTC covering the local dates start..end inclusive."""
+    return local_midnight_utc(start), local_midnight_utc(end + timedelta(days=1))
+

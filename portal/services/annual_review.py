@@ -8,13 +8,13 @@ application of it was approved since the window opened (a window that runs over 
 stamps the next year).
 """
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from peewee import chunked, fn
 
 from portal.audit import record_event
-from portal.clock import LOCAL_TZ, local_today
+from portal.clock import local_midnight_utc, local_today
 from portal.db import transaction
 from portal.errors import Forbidden, Refused
 from portal.models import ACTIVE, Account, Application, OutboxMessage, Subject
@@ -82,8 +82,7 @@ def close_window(actor):
 
 def _approved_since(start: date):
     """Subjects with an annual-review application approved since the window opened."""
-    opened_utc = (datetime.combine(start, time.min, LOCAL_TZ).astimezone(UTC)
-                  .replace(tzinfo=None))
+    opened_utc = local_midnight_utc(start)
     return (Application.select(Application.subject)
             .where(Application.kind == Kind.ANNUAL_REVIEW, Application.state == State.APPROVED,
                    Application.subject.is_null(False), Application.decided_at >= opened_utc))

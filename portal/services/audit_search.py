@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from portal.audit import ChainReport, record_event, verify_chain
+from portal.clock import utc_bounds
 from portal.db import transaction
 from portal.errors import NotFound, ValidationError
 from portal.models import Account, AuditEvent
-from portal.services.statistics import utc_bounds
 
 log = logging.getLogger(__name__)
 

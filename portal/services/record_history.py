@@ -6,12 +6,12 @@ and bureau decision. Restricted access and violation marks are read from the fla
 own history (set_at / cleared_at), so a record "as of" a moment shows the marks open then.
 """
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from peewee import Value
 
-from portal.clock import LOCAL_TZ
+from portal.clock import local_midnight_utc
 from portal.errors import NotFound, ValidationError
 from portal.models import IspOrganisation, RecordFlag, RecordVersion, Service, Subject
 from portal.services.flags import RESTRICTED, SHELL, VIOLATION
@@ -85,8 +85,7 @@ def versions(subject: Subject):
 
 def end_of_local_day(day: date) -> datetime:
     """The first UTC moment after `day` ends in Asia/Shanghai (naive, as stored)."""
-    start = datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
-    return start.astimezone(UTC).replace(tzinfo=None)
+    return local_midnight_utc(day + timedelta(days=1))
 
 
 def version_on(subject: Subject, day: date) -> RecordVersion | None:

@@ -6,12 +6,12 @@ ISP); the ISPs each row names and the calendar overrides are two batched lookups
 whatever the page size.
 """
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import datetime
 
 from peewee import JOIN
 
 from portal.calendar import add_working_days, load_overrides, working_days_between
-from portal.clock import LOCAL_TZ, local_today
+from portal.clock import local_midnight_utc, local_today
 from portal.models import Account, Application, ApplicationIsp, AuditEvent, IspOrganisation, Subject
 from portal.states import Kind, State
 
@@ -143,8 +143,7 @@ def isp_choices() -> list[tuple[int, str]]:
 
 def start_of_today_utc() -> datetime:
     """Local midnight today as the naive UTC moment timestamps are stored in."""
-    local = datetime.combine(local_today(), time.min, tzinfo=LOCAL_TZ)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local_midnight_utc(local_today())
 
 
 def dashboard_counts() -> dict[str, int]:

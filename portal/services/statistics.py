@@ -18,12 +18,12 @@ What each number counts (the page says the same):
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from peewee import SQL, Case, fn
 
-from portal.clock import LOCAL_TZ, local_today
+from portal.clock import local_today, utc_bounds
 from portal.db import db
 from portal.errors import ValidationError
 from portal.models import Application, ApplicationIsp, AuditEvent, IspOrganisation
@@ -38,17 +38,6 @@ DECIDED = (State.APPROVED, State.RETURNED)
 
 
 # -- the period ---------------------------------------------------------------
-
-def local_midnight_utc(day: date) -> datetime:
-    """The naive UTC moment at which the local day `day` begins."""
-    start = datetime.combine(day, time(), tzinfo=LOCAL_TZ)
-    return start.astimezone(UTC).replace(tzinfo=None)
-
-
-def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[since, until) in UTC covering the local dates start..end inclusive."""
-    return local_midnight_utc(start), local_midnight_utc(end + ONE_DAY)
-
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
