@@ -6,6 +6,7 @@ import pytest
 
 from portal import enumerations as enums
 from portal.audit import verify_chain
+from portal.enumeration_shapes import validate_enumeration
 from portal.errors import Forbidden, NotFound, Refused, ValidationError
 from portal.models import AuditEvent, Enumeration
 
@@ -24,7 +25,7 @@ def current(name):
 
 @pytest.mark.parametrize("name", sorted(enums.DEFAULTS))
 def test_every_default_passes_its_own_check(app, name):
-    assert enums.validate_enumeration(name, enums.DEFAULTS[name]) == enums.DEFAULTS[name]
+    assert validate_enumeration(name, enums.DEFAULTS[name]) == enums.DEFAULTS[name]
 
 
 def test_init_seeds_version_one_without_an_event_each(app):
