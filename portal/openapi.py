@@ -109,7 +109,7 @@ LOOKUP_RESULT = obj(
     service_name=string(), service_kind=string(), homepage=string(), domains=STRINGS,
     pre_approvals={"type": "array", "items": obj((), category=string(),
                                                  document_number=string())},
-    restricted=BOOL, approved_on=string(format="date"))
+    restricted=BOOL, violation=BOOL, approved_on=string(format="date"))
 
 IMPORT_ERROR = obj(("row", "field", "message"), row=INT, field=string(), message=string())
 IMPORT_JOB = obj(("job", "status", "dry_run", "total", "done", "errors"), job=INT,

@@ -105,6 +105,7 @@ def to_public(service: Service) -> dict:
         "pre_approvals": [{"category": p["category"], "document_number": p["document_number"]}
                           for p in details.get("pre_approvals", [])],
         "restricted": service.restricted,
+        "violation": service.violation,
         "approved_on": to_local(service.approved_at).date().isoformat(),
     }
 

@@ -11,7 +11,7 @@ def test_lookup_api_answers_with_the_documented_shape(client, make_application):
     assert set(body["results"][0]) == {
         "subject_filing_number", "service_filing_number", "subject_name", "subject_nature",
         "service_name", "service_kind", "homepage", "domains", "pre_approvals", "restricted",
-        "approved_on"}
+        "violation", "approved_on"}
 
 
 def test_lookup_api_etag_gives_304(client, make_application):

@@ -139,14 +139,18 @@ def test_restricted_access_shows_in_the_public_lookup_and_lifts(app, as_reviewer
 
 def test_violation_marks_show_in_the_public_list_and_clear(app, as_reviewer, record):
     subject, service = record
+    domain = service.details["domains"][0]
     decide(as_reviewer, f"/bureau/services/{service.id}/violation", {"reason": "虚假宣传"}, subject)
     public = app.test_client().get("/violations").get_data(as_text=True)
     assert service.filing_number in public and "虚假宣传" in public
+    assert public_lookup(app, domain)[0]["violation"] is True
+    assert "违法违规" in app.test_client().get(f"/lookup?q={domain}").get_data(as_text=True)
     assert service.filing_number in page(as_reviewer, "/bureau/violations")
     decide(as_reviewer, f"/bureau/services/{service.id}/violation/clear", {"reason": "已整改"},
            subject)
     assert service.filing_number not in app.test_client().get("/violations").get_data(as_text=True)
     assert not Service.get_by_id(service.id).violation
+    assert public_lookup(app, domain)[0]["violation"] is False
 
 
 def post_urls(subject, service, entry_id=1):
