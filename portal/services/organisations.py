@@ -9,6 +9,7 @@ revive the cookies that were live when the organisation was suspended.
 import re
 
 from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
 
 from portal.audit import record_event
 from portal.db import transaction
@@ -107,14 +108,18 @@ def create_isp(name: str, admin_username: str, actor=None, **fields) -> tuple:
     """Create the organisation and its admin; returns (isp, admin's initial password)."""
     _check_admin(actor)
     values = _clean_fields({"name": name, **fields})
-    with transaction():
+    try:
+        with transaction():
+            _check_name_free(values["name"])
+            isp = IspOrganisation.create(**values)
+            record_event("isp.create", isp, actor=actor, after=values)
+            try:
+                _, initial = create_first_admin(isp, admin_username, actor=actor)
+            except ValidationError as exc:   # name the form's field, roll the organisation back
+                raise ValidationError(exc.message, field="admin_username") from None
+    except IntegrityError:   # another admin took the name or username a moment earlier
         _check_name_free(values["name"])
-        isp = IspOrganisation.create(**values)
-        record_event("isp.create", isp, actor=actor, after=values)
-        try:
-            _, initial = create_first_admin(isp, admin_username, actor=actor)
-        except ValidationError as exc:   # name the form's field, roll the organisation back
-            raise ValidationError(exc.message, field="admin_username") from None
+        raise ValidationError(_l("该用户名已被使用"), field="admin_username") from None
     return isp, initial
 
 
@@ -141,6 +146,14 @@ def update_isp(isp_id, actor, **fields) -> IspOrganisation:
     event keeps only what changed, before and after."""
     _check_admin(actor)
     values = _clean_fields(fields)
+    try:
+        _save_isp_fields(isp_id, actor, values)
+    except IntegrityError:   # another admin took the name a moment earlier
+        raise ValidationError(_l("该接入服务商已存在"), field="name") from None
+    return get_isp(isp_id)
+
+
+def _save_isp_fields(isp_id, actor, values: dict) -> None:
     with transaction():
         isp = get_isp(isp_id)
         if "name" in values:
@@ -152,7 +165,6 @@ def update_isp(isp_id, actor, **fields) -> IspOrganisation:
             IspOrganisation.update(**changed).where(IspOrganisation.id == isp.id).execute()
             record_event("isp.update", isp, actor=actor,
                          before={key: current[key] for key in changed}, after=changed)
-    return get_isp(isp_id)
 
 
 def _clean_reason(reason) -> str:

@@ -141,3 +141,23 @@ def test_token_counts_and_unknown_isp(isp, bearer):
     assert orgs.token_counts(isp.id) == {"live": 1, "total": 2}
     with pytest.raises(NotFound):
         orgs.get_isp(999999)
+
+
+def test_a_name_taken_between_the_check_and_the_insert_is_a_form_error(bureau_admin,
+                                                                       monkeypatch):
+    """Two admins creating the same organisation at once: the unique index decides, and
+    the loser gets the same message as when the check sees it."""
+    orgs.create_isp("并发云", "race-admin-1", actor=bureau_admin)
+    real_check = orgs._check_name_free
+    calls = []
+
+    def check_that_misses_once(name, isp_id=None):
+        calls.append(name)
+        if len(calls) > 1:
+            real_check(name, isp_id)
+    monkeypatch.setattr(orgs, "_check_name_free", check_that_misses_once)
+    with pytest.raises(ValidationError) as refused:
+        orgs.create_isp("并发云", "race-admin-2", actor=bureau_admin)
+    assert refused.value.field == "name"
+    assert IspOrganisation.select().where(IspOrganisation.name == "并发云").count() == 1
+    assert not Account.select().where(Account.username == "race-admin-2").exists()
