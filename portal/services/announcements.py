@@ -7,7 +7,7 @@ from portal.clock import utcnow
 from portal.db import transaction
 from portal.errors import Forbidden, NotFound, ValidationError
 from portal.models import Announcement, InstanceSettings, IspOrganisation
-from portal.states import is_bureau_decider
+from portal.states import is_bureau_admin
 
 TITLE_MAX = 200
 BODY_MAX = 20000
@@ -115,5 +115,5 @@ def _clean(title: str, body: str) -> tuple[str, str]:
 
 
 def _require_bureau(actor) -> None:
-    if not is_bureau_decider(actor):
-        raise Forbidden(_l("只有管局管理员或审核员可以管理公告"))
+    if not is_bureau_admin(actor):
+        raise Forbidden(_l("只有管局管理员可以管理公告"))

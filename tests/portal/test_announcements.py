@@ -17,66 +17,67 @@ def last_event() -> AuditEvent:
     ("", "正文", "title"), ("   ", "正文", "title"), ("标", "", "body"), ("标题", " \n ", "body"),
     ("长" * (board.TITLE_MAX + 1), "正文", "title"),
 ])
-def test_title_and_body_are_required(reviewer, title, body, field):
+def test_title_and_body_are_required(bureau_admin, title, body, field):
     with pytest.raises(ValidationError) as caught:
-        board.create_announcement(reviewer, title, body)
+        board.create_announcement(bureau_admin, title, body)
     assert caught.value.field == field
     assert Announcement.select().count() == 0
 
 
-def test_create_writes_an_audit_event_naming_the_actor(reviewer):
-    item = board.create_announcement(reviewer, " 停机维护 ", "周六凌晨维护。")
+def test_create_writes_an_audit_event_naming_the_actor(bureau_admin):
+    item = board.create_announcement(bureau_admin, " 停机维护 ", "周六凌晨维护。")
     assert item.title == "停机维护" and not item.published and item.published_at is None
     event = last_event()
     assert (event.action, event.object_id, event.actor_id) == (
-        "announcement.create", str(item.id), reviewer.id)
+        "announcement.create", str(item.id), bureau_admin.id)
     assert verify_chain().ok
 
 
-def test_only_published_announcements_are_listed_newest_first(reviewer):
-    first = board.create_announcement(reviewer, "第一条", "正文", publish=True)
-    draft = board.create_announcement(reviewer, "草稿", "正文")
-    second = board.create_announcement(reviewer, "第二条", "正文")
-    board.publish_announcement(second.id, reviewer)
+def test_only_published_announcements_are_listed_newest_first(bureau_admin):
+    first = board.create_announcement(bureau_admin, "第一条", "正文", publish=True)
+    draft = board.create_announcement(bureau_admin, "草稿", "正文")
+    second = board.create_announcement(bureau_admin, "第二条", "正文")
+    board.publish_announcement(second.id, bureau_admin)
     assert [a.id for a in board.published_announcements()] == [second.id, first.id]
     assert draft.id not in {a.id for a in board.published_announcements()}
 
 
-def test_publish_and_unpublish_are_audited(reviewer):
-    item = board.create_announcement(reviewer, "通知", "正文")
-    board.publish_announcement(item.id, reviewer)
+def test_publish_and_unpublish_are_audited(bureau_admin):
+    item = board.create_announcement(bureau_admin, "通知", "正文")
+    board.publish_announcement(item.id, bureau_admin)
     assert last_event().action == "announcement.publish"
     assert Announcement.get_by_id(item.id).published_at is not None
-    board.unpublish_announcement(item.id, reviewer)
+    board.unpublish_announcement(item.id, bureau_admin)
     assert last_event().action == "announcement.unpublish"
     assert list(board.published_announcements()) == []
 
 
-def test_publishing_twice_writes_one_event(reviewer):
-    item = board.create_announcement(reviewer, "通知", "正文", publish=True)
+def test_publishing_twice_writes_one_event(bureau_admin):
+    item = board.create_announcement(bureau_admin, "通知", "正文", publish=True)
     count = AuditEvent.select().count()
-    board.publish_announcement(item.id, reviewer)
+    board.publish_announcement(item.id, bureau_admin)
     assert AuditEvent.select().count() == count
 
 
-def test_update_keeps_before_and_after(reviewer):
-    item = board.create_announcement(reviewer, "旧标题", "旧正文")
-    board.update_announcement(item.id, reviewer, "新标题", "新正文")
+def test_update_keeps_before_and_after(bureau_admin):
+    item = board.create_announcement(bureau_admin, "旧标题", "旧正文")
+    board.update_announcement(item.id, bureau_admin, "新标题", "新正文")
     event = last_event()
     assert event.action == "announcement.update"
     assert event.before["title"] == "旧标题" and event.after["title"] == "新标题"
     with pytest.raises(ValidationError) as caught:
-        board.update_announcement(item.id, reviewer, "新标题", "")
+        board.update_announcement(item.id, bureau_admin, "新标题", "")
     assert caught.value.field == "body"
 
 
-def test_unknown_announcement_is_not_found(reviewer):
+def test_unknown_announcement_is_not_found(bureau_admin):
     with pytest.raises(NotFound):
-        board.publish_announcement(999999, reviewer)
+        board.publish_announcement(999999, bureau_admin)
 
 
-def test_only_bureau_deciders_write(make_filer, make_account):
-    for actor in (make_filer(), make_account("bureau", "auditor"), None):
+def test_only_bureau_admins_write(make_filer, make_account):
+    for actor in (make_filer(), make_account("bureau", "auditor"),
+                  make_account("bureau", "reviewer"), None):
         with pytest.raises(Forbidden):
             board.create_announcement(actor, "标题", "正文")
 
@@ -97,31 +98,31 @@ def service(make_application):
     return Account.get_by_id(app.account_id).subjects.get().services.get()
 
 
-def test_mark_and_clear_a_violation(reviewer, service):
-    violations.mark_violation(reviewer, service.id, "传播违法信息")
+def test_mark_and_clear_a_violation(bureau_admin, service):
+    violations.mark_violation(bureau_admin, service.id, "传播违法信息")
     assert Service.get_by_id(service.id).violation
     assert last_event().action == "service.violation.mark"
     assert [f.service_id for f in violations.open_violations()] == [service.id]
-    violations.clear_violation(reviewer, service.id, "已整改")
+    violations.clear_violation(bureau_admin, service.id, "已整改")
     assert not Service.get_by_id(service.id).violation
     assert last_event().action == "service.violation.clear"
     assert list(violations.open_violations()) == []
     assert RecordFlag.select().where(RecordFlag.service == service.id).count() == 1
 
 
-def test_marking_twice_keeps_one_open_flag(reviewer, service):
-    violations.mark_violation(reviewer, service.id, "原因一")
-    violations.mark_violation(reviewer, service.id, "原因二")
+def test_marking_twice_keeps_one_open_flag(bureau_admin, service):
+    violations.mark_violation(bureau_admin, service.id, "原因一")
+    violations.mark_violation(bureau_admin, service.id, "原因二")
     assert violations.open_violations().count() == 1
 
 
-def test_violation_needs_a_reason_and_a_bureau_decider(reviewer, make_filer, service):
+def test_violation_needs_a_reason_and_a_bureau_decider(bureau_admin, make_filer, service):
     with pytest.raises(ValidationError) as caught:
-        violations.mark_violation(reviewer, service.id, " ")
+        violations.mark_violation(bureau_admin, service.id, " ")
     assert caught.value.field == "reason"
     with pytest.raises(Forbidden):
         violations.mark_violation(make_filer(), service.id, "原因")
     with pytest.raises(Refused):
-        violations.clear_violation(reviewer, service.id, "没有标记")
+        violations.clear_violation(bureau_admin, service.id, "没有标记")
     with pytest.raises(NotFound):
-        violations.mark_violation(reviewer, 999999, "原因")
+        violations.mark_violation(bureau_admin, 999999, "原因")

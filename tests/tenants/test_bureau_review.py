@@ -220,6 +220,15 @@ def test_approve_allocates_numbers_issues_certificate_and_emails_it(client, logi
     assert InstanceSettings.get().public_site_url in mail.body
 
 
+def test_the_development_mailbox_names_the_certificate_attached(client, login, bureau_admin,
+                                                                 reviewer, make_application):
+    app = make_application(state=State.REVIEW)
+    workflow.approve_application(app.id, reviewer)
+    login(bureau_admin.username, tenant="bureau")
+    html = client.get("/bureau/mailbox").get_data(as_text=True)
+    assert "bazs.cert" in html
+
+
 def test_return_with_field_notes_reaches_the_filer(client, app, login, reviewer,
                                                    make_application):
     application = make_application(state=State.REVIEW)
