@@ -48,3 +48,6 @@ def run_import_job(job_id: int) -> str | None:
     from portal.services import imports
     with task_connection():
         return imports.run_job(job_id)
+
+
+from portal import periodic  # noqa: E402,F401  (registers the periodic tasks)
