@@ -138,10 +138,10 @@ def test_forms_list_the_materials_for_each_nature(client):
 
 # -- announcements board ----------------------------------------------------------
 
-def test_announcements_show_only_published_ones_escaped(client, reviewer):
-    shown = announcements.create_announcement(reviewer, "系统维护通知", "第一行\n<script>x</script>",
+def test_announcements_show_only_published_ones_escaped(client, bureau_admin):
+    shown = announcements.create_announcement(bureau_admin, "系统维护通知", "第一行\n<script>x</script>",
                                               publish=True)
-    announcements.create_announcement(reviewer, "尚未发布的草稿", "正文")
+    announcements.create_announcement(bureau_admin, "尚未发布的草稿", "正文")
     page = html(client, "/announcements")
     assert shown.title in page and "尚未发布的草稿" not in page
     assert "&lt;script&gt;" in page and "<script>x" not in page
