@@ -25,6 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
     audit.configure(app.config["AUDIT_HEAD_PATH"])
     ephemeral.configure(app.config["LIMITS_URL"])
     uploads.configure(app.config["UPLOAD_FOLDER"])
+    from portal import delivery
+    delivery.configure(app.config)   # mail and SMS adapters; worker threads have no app context
     accounts.configure(app.config["SECRET_KEY"])
     setup.init_app(app)
     _register_blueprints(app)

@@ -14,9 +14,10 @@ DEFAULTS = {
     "SECRET_KEY": None,
     "PRODUCTION": False,           # several machines: SECRET_KEY must be given
     "TESTING": False,
-    "MAIL_URL": None,              # smtp://... ; none: the development mailbox
+    "MAIL_URL": None,              # smtp://u:p@host:587?starttls=1 | smtps://...; none: dev mailbox
+    "MAIL_FROM": None,             # default: noreply@<host of the public site URL>
     "SMS_URL": None,               # HTTP gateway; none: the development mailbox
-    "SMS_KEY": None,
+    "SMS_KEY": None,               # HMAC key signing each gateway request (required with SMS_URL)
     "SIGNING_KEY_PATH": None,      # default: instance/signing_key.pem
     "UPLOAD_FOLDER": None,         # default: instance/uploads
     "AUDIT_HEAD_PATH": None,       # default: instance/audit_head (the chain's head, outside the DB)

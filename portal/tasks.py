@@ -9,10 +9,14 @@ from portal.clock import utcnow
 from portal.queue import huey, task_connection
 
 
-@huey.task(retries=5, retry_delay=30)
-def deliver_outbox_message(message_pk: int) -> bool:
+@huey.task(retries=5, retry_delay=30, retry_backoff=2, context=True)
+def deliver_outbox_message(message_pk: int, task=None) -> bool:
+    """Deliver one email or SMS; a failure is retried with back-off (30 s, 1, 2, 4 and
+    8 min: about 16 minutes in all). The row stays pending between tries and is failed
+    after the last one (the bureau admin sees it and can retry). A row already sent is
+    left alone, so running this twice sends once."""
     with task_connection():
-        return delivery.deliver_message(message_pk)
+        return delivery.deliver_message(message_pk, last_try=task is None or not task.retries)
 
 
 @huey.periodic_task(crontab(minute="*"))
@@ -24,7 +28,8 @@ def expire_sms_verifications() -> int:
 
 @huey.periodic_task(crontab(minute="*/5"))
 def sweep_outbox() -> int:
-    """Re-queue rows left pending (e.g. a crash between commit and enqueue)."""
+    """Re-queue rows never tried (a crash between commit and enqueue); rows tried
+    before and still pending already have their retry scheduled."""
     from portal.notifications import enqueue_delivery
     with task_connection():
         pending = delivery.pending_messages(utcnow() - timedelta(minutes=2))
