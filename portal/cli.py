@@ -1,4 +1,6 @@
 """Command-line interface: `flask --app wsgi <command>`."""
+import logging
+
 import click
 from flask import Flask
 
@@ -87,14 +89,24 @@ def demo_command():
 
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True)
-def worker_command(workers):
-    """Run the huey task consumer (stop with SIGINT: running tasks finish first)."""
-    from portal import tasks  # noqa: F401  (registers the tasks)
-    from portal.queue import huey
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                    initial_delay=0.05, backoff=1.5, max_delay=0.5,
-                                    check_worker_health=True)
-    consumer.run()
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="Run the periodic-task scheduler (one consumer per deployment should).")
+def worker_command(workers, periodic):
+    """Run the huey task consumer (stop with SIGINT: running tasks finish first).
+
+    Polls an idle SqliteHuey queue at least every 0.5 s (portal.queue.CONSUMER_OPTIONS),
+    runs each task in an app context and logs it for the bureau's task page."""
+    from flask import current_app
+
+    from portal import task_log, tasks  # noqa: F401  (tasks registers the tasks)
+    from portal.queue import create_consumer, huey, run_tasks_in_app_context
+    if huey.immediate:
+        raise click.UsageError("HUEY_IMMEDIATE is set: tasks run inline, no consumer needed")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    run_tasks_in_app_context(current_app._get_current_object())
+    task_log.connect()
+    create_consumer(workers=workers, periodic=periodic).run()
 
 
 @click.command("verify-audit")

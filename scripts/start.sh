@@ -10,7 +10,7 @@ FLASK=.venv/bin/flask
 $FLASK init --admin-password demo-pass-2026 >/dev/null
 echo "Loading demo data (first start only)..."
 $FLASK demo
-$FLASK worker &
+setsid $FLASK worker &   # its own session: Ctrl-C reaches it once, through the trap below
 worker=$!
 trap 'kill -INT $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
 echo

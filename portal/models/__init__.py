@@ -9,6 +9,8 @@ from portal.models.records import (ACTIVE, CANCELLED, REVOKED, AccessLink, Autho
                                    PreApprovalDocument, RecordFlag, RecordVersion, Service,
                                    ServiceIp, Subject)
 from portal.models.settings import Enumeration, InstanceSettings, WorkingDayOverride
+from portal.models.site_checks import SiteCheckFinding
+from portal.models.task_runs import TaskRun
 from portal.models.written import WrittenApplication
 
 ALL_MODELS = [
@@ -18,7 +20,7 @@ ALL_MODELS = [
     RecordVersion, AuthorisationCode, RecordFlag, BlacklistEntry, PreApprovalDocument,
     Application, ApplicationIsp, SmsVerification, WrittenApplication,
     OutboxMessage, Announcement, AuditEvent, AuditHead,
-    ApiToken, Webhook, ImportJob,
+    ApiToken, Webhook, ImportJob, SiteCheckFinding, TaskRun,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "ACTIVE", "CANCELLED", "REVOKED"]

@@ -6,7 +6,7 @@ from portal import workflow
 from portal.errors import FIXABLE
 from portal.models import Application
 from portal.scoping import filer_applications, filer_subject, get_application_for_filer
-from portal.services import progress, uploads
+from portal.services import progress, site_sweep, uploads
 from portal.states import State
 from portal.services.proposal_fields import labelled_notes
 from portal.web.pagination import paginate
@@ -22,7 +22,9 @@ def home():
     """任务列表: the subject, its services and every application with its next step."""
     applications = paginate(filer_applications(me()).order_by(Application.id.desc()))
     return render_template("public/home.html", account=me(), subject=filer_subject(me()),
-                           applications=applications, progress=progress)
+                           applications=applications, progress=progress,
+                           site_problems=[f for f in site_sweep.findings_for_account(me().id)
+                                          if not f.ok])
 
 
 @bp.route("/applications/<int:app_id>")

@@ -127,11 +127,11 @@ def test_overdue_reminders_say_so(clock, subjects, bureau_admin):
     assert all("已逾期" in m.body for m in reminders())
 
 
-def test_reminders_need_a_window_and_an_admin(clock, subjects, bureau_admin, reviewer, auditor):
+def test_reminders_need_a_window_and_an_admin_or_the_system(clock, subjects, bureau_admin, reviewer, auditor):
     with pytest.raises(Refused):
         review.send_reminders(bureau_admin)
     set_window(date(2026, 3, 1), date(2026, 4, 30))
-    for actor in (reviewer, auditor, None):
+    for actor in (reviewer, auditor):
         with pytest.raises(Forbidden):
             review.send_reminders(actor)
     assert reminders() == []
