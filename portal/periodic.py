@@ -48,3 +48,12 @@ def check_approved_sites():
     from portal.services import site_sweep
     with task_connection():
         return site_sweep.check_websites(allow_loopback=allow_loopback())
+
+
+@huey.periodic_task(crontab(minute="40", hour="19"))
+def expire_stale_drafts() -> int:
+    """03:40 Beijing: abandon drafts untouched for 90 days (workflow.expire_drafts)."""
+    from portal import workflow
+    with task_connection():
+        return workflow.expire_drafts()
+

@@ -6,6 +6,7 @@ state, writes its audit events, record versions and outbox messages. Tasks are
 enqueued only after commit. A refusal raises and changes nothing.
 """
 import secrets
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -361,6 +362,26 @@ def abandon_application(app_id, actor) -> Application:
         _require_state(app, State.DRAFT, State.RETURNED)
         _require(is_submitter_side(app, actor))
         return _end(app, actor, State.ABANDONED, "abandon")
+
+
+DRAFT_MAX_DAYS = 90
+DRAFT_EXPIRED = "草稿超过 90 天未修改，已由系统自动放弃"
+
+
+def expire_drafts() -> int:
+    """Abandon drafts nobody touched for DRAFT_MAX_DAYS (the system acts; the filer is
+    told). A draft edited meanwhile is left alone."""
+    cutoff = utcnow() - timedelta(days=DRAFT_MAX_DAYS)
+    stale = Application.select(Application.id).where(Application.state == State.DRAFT,
+                                                     Application.updated_at < cutoff)
+    count = 0
+    for (app_id,) in stale.tuples():
+        with transaction():
+            app = load_application(app_id)
+            if app.state == State.DRAFT and app.updated_at < cutoff:
+                _end(app, None, State.ABANDONED, "expire", DRAFT_EXPIRED)
+                count += 1
+    return count
 
 
 def _end(app: Application, actor, state: str, action: str, reason: str = "") -> Application:

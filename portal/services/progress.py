@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "application.delete_on_request": _l("应书面申请删除"), "application.abandon": _l("放弃"),
     "application.conflict_recheck": _l("管局重新核查冲突"),
     "application.deadline": _l("审核期限因工作日调整而更新"),
+    "application.expire": _l("草稿过期，系统自动放弃"),
 }
 
 

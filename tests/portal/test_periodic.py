@@ -44,7 +44,7 @@ def run_twice(task):
 def test_every_periodic_task_is_registered():
     names = {task.__name__ for task in huey._registry._periodic_tasks}
     assert {"sweep_shells", "remind_review_deadlines", "remind_annual_review",
-            "expire_stale_codes", "check_approved_sites"} <= names
+            "expire_stale_codes", "check_approved_sites", "expire_stale_drafts"} <= names
 
 
 @pytest.mark.parametrize("task, runs_at, not_at", [
@@ -53,6 +53,7 @@ def test_every_periodic_task_is_registered():
     ("remind_annual_review", [(1, 0)], [(0, 0)]),
     ("expire_stale_codes", [(0, 20), (13, 20)], [(13, 0)]),
     ("check_approved_sites", [(19, 0)], [(3, 0)]),
+    ("expire_stale_drafts", [(19, 40)], [(19, 0)]),
 ])
 def test_schedules_in_utc(task, runs_at, not_at):
     check = getattr(periodic, task).task_class().validate_datetime
@@ -83,6 +84,21 @@ def test_annual_reminders_twice(app, make_application):
                             annual_review_end=date(2026, 3, 31)).execute()
     before, once, twice = run_twice(periodic.remind_annual_review)
     assert once == twice and once[0] == before[0] + 2      # one email and one SMS
+
+
+def test_draft_expiry_twice(app, make_application):
+    """A draft untouched for 90 days is abandoned, its filer told; a fresher one stays."""
+    freeze(MONDAY - timedelta(days=91))
+    stale = make_application(state=State.DRAFT)
+    freeze(MONDAY - timedelta(days=89))
+    fresh = make_application(state=State.DRAFT)
+    freeze(MONDAY)
+    before, once, twice = run_twice(periodic.expire_stale_drafts)
+    assert once == twice and once[0] == before[0] + 1          # one email, once
+    assert Application.get_by_id(stale.id).state == State.ABANDONED
+    assert Application.get_by_id(fresh.id).state == State.DRAFT
+    event = AuditEvent.get(AuditEvent.action == "application.expire")
+    assert event.actor_id is None and "90" in event.reason
 
 
 def test_code_expiry_twice(app, make_filer):
