@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import outbound
 from portal.errors import Refused, ValidationError
-from portal.models import InstanceSettings, Service
+from portal.models import Certificate, InstanceSettings, Service
 from portal.services.certificates import PROBLEMS, verify_certificate
 from portal.validators import display_domain, normalise_domain
 
@@ -102,6 +102,17 @@ def check_certificate_text(text: str | bytes, domain: str | None = None) -> Cert
     problem = "wrong_domain" if domain_ok is False else check.problem
     return CertificateReport(True, domain_ok, check.valid, check.payload, problem,
                              problem_message(problem) if problem else _l("电子证书有效"))
+
+
+def check_certificate_serial(serial: str) -> CertificateReport:
+    """The certificate the bureau issued under `serial` (what a printed certificate's QR
+    code links to): its signature, and whether it is still the current certificate of a
+    filed website."""
+    certificate = Certificate.get_or_none(Certificate.serial == (serial or "").strip()[:64])
+    if certificate is None:
+        return CertificateReport(False, problem="unknown_serial",
+                                 message=_l("没有这个序列号的电子证书，请核对二维码或序列号"))
+    return check_certificate_text(certificate.document)
 
 
 def fetch_certificate(domain: str, *, allow_loopback: bool = False, fetcher=None) -> bytes:

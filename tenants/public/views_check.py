@@ -23,7 +23,9 @@ from tenants.public.forms_check import CertificateCheckForm, SmsConfirmForm, Sms
 def certificate_check():
     form = CertificateCheckForm()
     report, error = None, None
-    if form.validate_on_submit():
+    if request.method == "GET" and request.args.get("serial"):   # a printed certificate's QR
+        report = site_check.check_certificate_serial(request.args["serial"])
+    elif form.validate_on_submit():
         try:
             report = _check_certificate(form)
         except (Refused, ValidationError) as exc:

@@ -132,7 +132,7 @@ def certificate_print(service_id):
     certificate = current_certificate(service) if service.status == "active" else None
     if certificate is None:
         abort(404)
-    check_url = url_for("public.certificate_check", _external=True)
+    check_url = url_for("public.certificate_check", serial=certificate.serial, _external=True)
     return _private(Response(render_template(
         "public/certificate_print.html", service=service, certificate=certificate,
         payload=json.loads(certificate.document)["payload"], check_url=check_url,

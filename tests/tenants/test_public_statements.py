@@ -144,7 +144,21 @@ def test_certificate_print_page(client, approved):
                   approved.name, approved.details["domains"][0], certificate.serial,
                   clock.to_local(certificate.issued_at).date().isoformat()):
         assert value in html
-    assert qr_of(html).get("aria-label").endswith("http://localhost/cert-check")
+    assert qr_of(html).get("aria-label").endswith(
+        f"http://localhost/cert-check?serial={certificate.serial}")
+
+
+def test_the_qr_link_verifies_that_certificate(app, approved):
+    """Anyone scanning the printed QR code learns whether this very certificate is
+    genuine and still current; an unknown serial says so."""
+    certificate = Certificate.get(Certificate.service == approved)
+    anyone = app.test_client()
+    html = page(anyone.get(f"/cert-check?serial={certificate.serial}"))
+    assert "电子证书有效" in html and approved.details["domains"][0] in html
+    assert "没有这个序列号的电子证书" in page(anyone.get("/cert-check?serial=NO-SUCH"))
+    certificate.voided_at = clock.utcnow()
+    certificate.save()
+    assert "电子证书有效" not in page(anyone.get(f"/cert-check?serial={certificate.serial}"))
 
 
 def test_another_filers_certificate_print_is_not_found(client, login, make_application,
