@@ -86,7 +86,9 @@ def app(template_db, tmp_path):
         url = f"sqlite:///{tmp_path / 'portal.db'}"
     application = create_app(_config(tmp_path, url, template_db["key"]))
     from portal import ephemeral
+    from portal.queue import huey
     ephemeral.store().clear()
+    huey.flush()   # a Redis queue outlives the test: no task or retry left from the last one
     # No app context is held open: each test-client request gets its own, as in
     # production (a shared one would carry g, the CSRF token and the locale across
     # requests). Direct database use reconnects on demand.

@@ -119,6 +119,7 @@ def _pick_up_latency(worker, tmp_path) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only   # the embedded default: a SqliteHuey file and a SQLite database
 def test_flask_worker_picks_up_a_task_within_2_seconds_while_idle(app, tmp_path):
     env = _worker_env(app, tmp_path)
     with open(tmp_path / "worker.log", "w+") as log:
