@@ -227,12 +227,12 @@ def load_demo() -> list[str]:
     """Load the demo data unless it is there; return the login lines to print."""
     if not IspOrganisation.select().where(IspOrganisation.name == ISPS[0][0]).exists():
         demo = Demo()
-        with transaction():
+        with transaction():   # all or nothing: a failed load leaves no half demo behind
             demo.staff()
-        demo.approved_filer("demo")
-        _every_kind_and_state(demo)
-        _special_cases(demo)
-        load_bureau_demo("demo")
+            demo.approved_filer("demo")
+            _every_kind_and_state(demo)
+            _special_cases(demo)
+            load_bureau_demo("demo")
     return logins()
 
 

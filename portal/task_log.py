@@ -86,7 +86,8 @@ def prune_runs(now) -> int:
     """Drop finished rows past their keep time (complete after 7 days, others 30)."""
     old_complete = (TaskRun.state == COMPLETE) & (TaskRun.updated_at < now - KEEP_COMPLETE)
     old_other = (TaskRun.state != COMPLETE) & (TaskRun.updated_at < now - KEEP_OTHERS)
-    return TaskRun.delete().where(old_complete | old_other).execute()
+    with transaction():
+        return TaskRun.delete().where(old_complete | old_other).execute()
 
 
 def task_runs(state: str | None = None):

@@ -9,6 +9,7 @@ from hypothesis import settings as hypothesis_settings
 
 from portal import create_app
 from portal.db import db
+from tests.write_guard import WriteGuard
 
 hypothesis_settings.register_profile("ci", max_examples=100, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -85,6 +86,7 @@ def app(template_db, tmp_path):
         shutil.copy(template_db["path"], tmp_path / "portal.db")
         url = f"sqlite:///{tmp_path / 'portal.db'}"
     application = create_app(_config(tmp_path, url, template_db["key"]))
+    guard = None if PG_URL else WriteGuard().install(db.obj)
     from portal import ephemeral
     from portal.queue import huey
     ephemeral.store().clear()
@@ -99,6 +101,9 @@ def app(template_db, tmp_path):
     if not db.is_closed():
         db.close()
     db.obj.close_all()
+    if guard and guard.violations:
+        pytest.fail("writes outside BEGIN IMMEDIATE (tests/write_guard.py):\n"
+                    + "\n".join(f"  {how}: {sql} at {where}" for how, sql, where in guard.violations))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 admin; only a hash is stored; a suspended ISP's tokens stop working at once."""
 import hashlib
 import secrets
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -58,5 +59,17 @@ def authenticate_token(plain: str) -> ApiToken | None:
     token = ApiToken.get_or_none(ApiToken.token_hash == _hash(plain))
     if token is None or token.revoked_at is not None or token.organisation.is_suspended:
         return None
-    ApiToken.update(last_used_at=utcnow()).where(ApiToken.id == token.id).execute()
+    _touch(token)
     return token
+
+
+USE_RESOLUTION = timedelta(minutes=1)
+
+
+def _touch(token: ApiToken) -> None:
+    """Record the use at most once a minute: a busy integration would otherwise turn
+    every read request into a write transaction on the shared database."""
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= USE_RESOLUTION:
+        with transaction():
+            ApiToken.update(last_used_at=now).where(ApiToken.id == token.id).execute()

@@ -91,3 +91,22 @@ def test_token_page_needs_an_isp_login(client, login, make_filer):
     login(make_filer().username)
     assert client.get("/isp/tokens").status_code == 404
 
+
+
+def test_last_use_is_recorded_at_most_once_a_minute(client, isp):
+    from datetime import timedelta
+
+    from portal import clock
+    _, plain = create_token(isp.id, isp.admin, "巡检", ["read"])
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get(f"{API}/applications", headers=headers).status_code == 200
+    first = ApiToken.get(ApiToken.organisation == isp.id).last_used_at
+    assert first is not None
+    assert client.get(f"{API}/applications", headers=headers).status_code == 200
+    assert ApiToken.get(ApiToken.organisation == isp.id).last_used_at == first
+    clock.freeze(first + timedelta(minutes=2))
+    try:
+        assert client.get(f"{API}/applications", headers=headers).status_code == 200
+    finally:
+        clock.freeze(None)
+    assert ApiToken.get(ApiToken.organisation == isp.id).last_used_at == first + timedelta(minutes=2)
