@@ -32,13 +32,18 @@ def clear_flag(kind: str, *, subject=None, service=None) -> int:
 
 def refresh_shell_flags(subject: Subject) -> None:
     """A service with no access left, or a subject with no active service, is a shell;
-    adding access or a service clears the flag."""
+    adding access or a service clears the flag. A few queries whatever the number of
+    services: it runs inside every approval."""
     active = list(subject.services.where(Service.status == ACTIVE))
+    ids = [service.id for service in active]
+    served = {row[0] for row in AccessLink.select(AccessLink.service).where(
+        AccessLink.service.in_(ids), AccessLink.status == ACTIVE).tuples()} if ids else set()
+    if served:
+        RecordFlag.update(cleared_at=utcnow()).where(
+            RecordFlag.kind == SHELL, RecordFlag.cleared_at.is_null(),
+            RecordFlag.service.in_(list(served))).execute()
     for service in active:
-        has_access = service.access_links.where(AccessLink.status == ACTIVE).exists()
-        if has_access:
-            clear_flag(SHELL, service=service)
-        else:
+        if service.id not in served:
             set_flag(SHELL, service=service, reason="no access left")
     if active or not subject.is_active:
         clear_flag(SHELL, subject=subject)
