@@ -37,7 +37,11 @@ class Application(BaseModel):
 
     class Meta:
         indexes = (
+            # the bureau's review queue: one index per sort order (keyset pagination)
             (("state", "due_on", "id"), False),
+            (("state", "submitted_at", "id"), False),
+            (("state", "kind", "due_on", "id"), False),
+            (("state", "in_conflict", "due_on", "id"), False),   # its conflict filter
             (("account", "state"), False),
             (("subject", "state"), False),
             (("isp", "state"), False),

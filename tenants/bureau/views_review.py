@@ -1,7 +1,7 @@
 """Bureau pages: the review queue, one application with its attachments, and the two
 decisions on it (approve, return with field notes). The bureau sees every application;
 only deciders act, and only on an application in review at the version they saw."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import workflow
@@ -10,7 +10,6 @@ from portal.services import review_detail, review_queue
 from portal.states import BUREAU_DECIDERS, BUREAU_READERS, Kind, State
 from portal.web.auth import role_required
 from portal.web.forms import attach_errors
-from portal.web.pagination import paginate
 from portal.web.documents import send_file_of
 from tenants.bureau import bp
 from tenants.bureau.access import me
@@ -20,9 +19,12 @@ from tenants.bureau.forms_review import DecisionForm, ReturnForm
 @bp.route("/queue")
 @role_required(*BUREAU_READERS)
 def queue():
-    """Applications in bureau review, filtered by kind, ISP, conflict and due date."""
+    """Applications in bureau review, filtered by kind, ISP, conflict and due date; the
+    `after` / `before` links page through it by sort key (keyset pagination)."""
     filters = review_queue.QueueFilters.from_args(request.args)
-    page = paginate(review_queue.review_queue(filters))
+    page = review_queue.queue_page(filters, request.args.get("after"),
+                                   request.args.get("before"),
+                                   current_app.config["PAGE_SIZE"])
     return render_template("bureau/queue_list.html", page=page, filters=filters,
                            rows=review_queue.queue_rows(page.items), kinds=list(Kind),
                            isps=review_queue.isp_choices())

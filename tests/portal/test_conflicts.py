@@ -7,8 +7,10 @@ import pytest
 
 from portal import sample_data, record_decisions, workflow
 from portal.errors import Refused
-from portal.models import OutboxMessage, Service, Subject
-from portal.services.conflicts import find_conflicts
+from portal.db import db, is_sqlite
+from portal.models import LookupKey, OutboxMessage, Service, Subject
+from portal.services.conflicts import find_conflicts, keys_match
+from portal.services.lookup_keys import CONFLICT_KEYS, proposal_keys
 from portal.states import Kind, State
 from tests.factories import file_application, next_n
 
@@ -229,3 +231,32 @@ def test_approval_refused_while_in_conflict_then_allowed_after_revocation(
     record_decisions.revoke_record(reviewer, "恶意抢注", subject_id=other.subject_id)
     approved = workflow.approve_application(mine.id, reviewer)
     assert approved.state == State.APPROVED
+
+
+def test_a_value_only_hits_under_its_own_kind_of_key(make_application, make_filer, isp):
+    """`(key, value)` pairs, not values: a domain equal to another's cert number is no hit."""
+    theirs = owner_proposal(isp)
+    other = make_application(state=State.APPROVED, proposal=copy.deepcopy(theirs))
+    domain = theirs["services"][0]["domains"][0]
+    LookupKey.create(key="cert_number", value="x" + domain, account=other.account_id)
+    mine = clashing("cert_number", theirs, next_n(), isp)
+    mine["services"][0]["domains"].append("x" + domain)
+    hits = find_conflicts(make_filer().id, mine)
+    assert [(h["key"], h["value"]) for h in hits] == [
+        ("cert_number", theirs["subject"]["cert_number"])]
+
+
+def test_the_check_seeks_the_key_value_index(make_application, isp):
+    """Each kind of key is one search of the (key, value) index, never a table scan."""
+    if not is_sqlite():
+        pytest.skip("reads SQLite's query plan")
+    proposal = owner_proposal(isp)
+    make_application(state=State.APPROVED, proposal=copy.deepcopy(proposal))
+    pairs = [(k, v) for k, v in proposal_keys(proposal) if k in CONFLICT_KEYS]
+    assert len({k for k, _ in pairs}) == 4
+    sql, params = (LookupKey.select().where(keys_match(pairs), LookupKey.account != 0)).sql()
+    plan = [row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    searches = [step for step in plan if step.startswith("SEARCH")]
+    assert not any(step.startswith("SCAN") for step in plan), plan
+    assert len(searches) == 4 and all("_key_value (key=? AND value=?)" in step
+                                      for step in searches), plan

@@ -9,8 +9,10 @@ import pytest
 from portal import sample_data, workflow
 from portal.clock import freeze
 from portal.models import Service, WorkingDayOverride
-from portal.services.review_queue import (QueueFilters, dashboard_counts, queue_rows,
-                                          review_queue)
+from portal.db import db, is_sqlite
+from portal.pagination import capped_count
+from portal.services.review_queue import (QueueFilters, dashboard_counts, queue_count,
+                                          queue_page, queue_rows, review_queue)
 from portal.states import Kind, State
 from tests.factories import file_application, next_n
 
@@ -169,3 +171,134 @@ def test_dashboard_counts(make_application, make_filer, isp, reviewer, clock):
     clock(datetime(2026, 3, 30, 10, 0))
     assert dashboard_counts()["returned_today"] == 1
     assert dashboard_counts()["soon"] == 1 and overdue.due_on == date(2026, 3, 30)
+
+
+# -- keyset pagination ---------------------------------------------------------
+
+def walk(filters: QueueFilters, per_page: int) -> list[list[str]]:
+    """Every page, following the next links from the first page."""
+    pages, after = [], None
+    while True:
+        page = queue_page(filters, after=after, per_page=per_page)
+        pages.append([a.reference for a in page.items])
+        if not page.has_next:
+            return pages
+        after = page.next_after
+
+
+def walk_back(filters: QueueFilters, before: str, per_page: int) -> list[list[str]]:
+    """The pages before the `before` token, following the previous links."""
+    pages = []
+    while before:
+        page = queue_page(filters, before=before, per_page=per_page)
+        pages.insert(0, [a.reference for a in page.items])
+        before = page.prev_before
+    return pages
+
+
+@pytest.fixture
+def five_in_review(make_application, isp, reviewer, clock):
+    """Five applications in review over three days, two of them cancellations."""
+    apps = []
+    for day in (2, 2, 3, 3, 4):
+        clock(datetime(2026, 3, day, 2, 0))
+        apps.append(make_application(state=State.REVIEW))
+    apps.append(cancel_in_review(make_application, isp, reviewer))
+    return apps
+
+
+@pytest.mark.parametrize("sort", ["due", "submitted", "kind"])
+def test_next_and_previous_links_walk_the_whole_queue_in_order(five_in_review, sort):
+    filters = QueueFilters(sort=sort)
+    pages = walk(filters, per_page=2)
+    assert [ref for page in pages for ref in page] == refs(filters)
+    assert [len(p) for p in pages] == [2, 2, 2]
+    last = queue_page(filters, after=queue_page(filters, per_page=4).next_after, per_page=4)
+    assert not last.has_next and last.has_prev
+    assert [ref for p in walk_back(filters, last.prev_before, 2) for ref in p] == refs(filters)[:4]
+
+
+def test_the_first_page_has_no_previous_link(five_in_review):
+    page = queue_page(QueueFilters(), per_page=2)
+    assert not page.has_prev and page.has_next
+    back = queue_page(QueueFilters(), before=queue_page(
+        QueueFilters(), after=page.next_after, per_page=2).prev_before, per_page=2)
+    assert back.items == page.items and not back.has_prev
+
+
+def test_paging_keeps_the_filters(five_in_review):
+    filters = QueueFilters(kind=Kind.FIRST_FILING, sort="submitted")
+    pages = walk(filters, per_page=2)
+    assert [ref for page in pages for ref in page] == refs(filters)
+    assert len(refs(filters)) == 5
+
+
+@pytest.mark.parametrize("token", ["garbage", "e30", "W10", "WyJkdWUiLFsxLDJdXQ",
+                                   "WyJzdWJtaXR0ZWQiLFtdXQ", "!!!", "x" * 300])
+def test_a_malformed_or_foreign_token_gives_the_first_page(five_in_review, token):
+    first = queue_page(QueueFilters(), per_page=2)
+    assert queue_page(QueueFilters(), after=token, per_page=2).items == first.items
+    assert queue_page(QueueFilters(), before=token, per_page=2).items == first.items
+
+
+def test_a_token_of_another_sort_order_is_ignored(five_in_review):
+    token = queue_page(QueueFilters(sort="submitted"), per_page=2).next_after
+    assert (queue_page(QueueFilters(sort="kind"), after=token, per_page=2).items
+            == queue_page(QueueFilters(sort="kind"), per_page=2).items)
+
+
+def test_the_count_is_capped(five_in_review, monkeypatch):
+    assert queue_page(QueueFilters(), per_page=2).total == 6
+    monkeypatch.setattr("portal.services.review_queue.capped_count",
+                        lambda query: capped_count(query, cap=4))
+    page = queue_page(QueueFilters(), per_page=2)
+    assert (page.total, page.total_capped) == (4, True)
+    assert queue_count(QueueFilters(kind=Kind.CANCEL_SERVICE)) == (1, False)
+
+
+def test_any_page_costs_the_same_queries(five_in_review):
+    first = queue_page(QueueFilters(), per_page=2)
+    with counting_queries() as on_first:
+        queue_page(QueueFilters(), per_page=2)
+    with counting_queries() as on_second:
+        queue_page(QueueFilters(), after=first.next_after, per_page=2)
+    assert len(on_first) == len(on_second) == 2          # the page and its capped count
+
+
+@pytest.mark.parametrize("sort", ["due", "submitted", "kind"])
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_each_sort_order_seeks_on_its_own_index(five_in_review, sort, direction):
+    """The plan of a page after (or before) a token: an index search, no sort."""
+    if not is_sqlite():
+        pytest.skip("reads SQLite's query plan")
+    filters = QueueFilters(sort=sort)
+    second = queue_page(filters, after=queue_page(filters, per_page=2).next_after, per_page=2)
+    token = second.next_after if direction == "after" else second.prev_before
+    with counting_queries() as seen:
+        queue_page(filters, per_page=2, **{direction: token})
+    sql, params = seen[0].msg
+    plan = " | ".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert f"USING INDEX application_state_{'kind_' if sort == 'kind' else ''}" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("sort", ["due", "submitted"])
+def test_a_busy_isp_is_filtered_by_probing_with_the_same_rows(
+        make_application, make_filer, make_isp, reviewer, monkeypatch, sort):
+    """An ISP named in many applications is probed row by row (EXISTS): same rows, same
+    pages, no count (it would probe the whole queue)."""
+    make_application(state=State.REVIEW)
+    other = make_isp()
+    mine = [file_application(Kind.FIRST_FILING, make_filer(), other, reviewer,
+                             sample_data.first_filing(next_n(), [other.id]), approve=False)
+            for _ in range(3)]
+    filters = QueueFilters(isp=other.id, sort=sort)
+    quiet = walk(filters, per_page=2)
+    assert queue_page(filters, per_page=2).total == 3
+    monkeypatch.setattr("portal.services.review_queue.NAMED_LIST_LIMIT", 1)
+    assert walk(filters, per_page=2) == quiet
+    assert sorted(r for page in quiet for r in page) == sorted(a.reference for a in mine)
+    page = queue_page(filters, per_page=2)
+    assert page.total is None and page.has_next
+    sql, _ = review_queue(filters).sql()
+    assert "EXISTS" in sql.upper()

@@ -90,6 +90,49 @@ def test_queue_shows_working_days_left_and_overdue(client, login, reviewer, make
     assert app.reference not in html_of(client, "/bureau/queue?due=soon")
 
 
+def next_link(html: str, rel: str) -> str | None:
+    """The href of the pager's link with `rel` (next / prev), unescaped."""
+    marker = f'" rel="{rel}"'
+    if marker not in html:
+        return None
+    before = html[:html.index(marker)]
+    return before[before.rindex('href="') + len('href="'):].replace("&amp;", "&")
+
+
+def test_queue_pages_by_next_and_previous_links_keeping_the_filters(
+        app, client, login, reviewer, make_application):
+    apps = [make_application(state=State.REVIEW) for _ in range(5)]
+    app.config["PAGE_SIZE"] = 2
+    login(reviewer.username, tenant="bureau")
+    url, seen, pages = "/bureau/queue?sort=submitted&kind=first_filing", [], []
+    while url:
+        html = html_of(client, url)
+        assert "共 5 个申请" in html
+        pages.append(url)
+        seen += [a.reference for a in apps if a.reference in html]
+        url = next_link(html, "next")
+        assert url is None or ("sort=submitted" in url and "kind=first_filing" in url)
+    assert seen == [a.reference for a in apps] and len(pages) == 3
+    last = html_of(client, pages[-1])
+    assert "首页" in last and 'href="/bureau/queue?kind=first_filing&amp;sort=submitted"' in last
+    back = html_of(client, next_link(last, "prev"))
+    assert apps[2].reference in back and apps[3].reference in back
+    assert apps[4].reference not in back and apps[1].reference not in back
+    first = html_of(client, "/bureau/queue?sort=submitted&after=not-a-token")
+    assert apps[0].reference in first and next_link(first, "prev") is None
+
+
+def test_a_busy_isps_queue_is_shown_without_a_count(client, login, reviewer, make_isp,
+                                                   make_filer, monkeypatch):
+    isp = make_isp()
+    app = file_application(Kind.FIRST_FILING, make_filer(), isp, reviewer,
+                           sample_data.first_filing(next_n(), [isp.id]), approve=False)
+    monkeypatch.setattr("portal.services.review_queue.NAMED_LIST_LIMIT", 1)
+    login(reviewer.username, tenant="bureau")
+    html = html_of(client, f"/bureau/queue?isp={isp.id}")
+    assert app.reference in html and "个申请。" not in html
+
+
 # -- the application page ------------------------------------------------------
 
 def test_first_filing_page_shows_every_field_sms_and_history(client, login, auditor,
