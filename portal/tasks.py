@@ -47,6 +47,16 @@ def deliver_webhook_message(message_pk: int) -> bool:
 
 
 @huey.task()
+def enqueue_deliveries(messages: list) -> int:
+    """Queue the delivery of many outbox rows, (id, channel) pairs, one task each: a bulk
+    import enqueues one of these per thousand rows after commit, not a task per row."""
+    from portal.notifications import enqueue_delivery
+    for message_pk, channel in messages:
+        enqueue_delivery(message_pk, channel)
+    return len(messages)
+
+
+@huey.task()
 def run_import_job(job_id: int) -> str | None:
     """Run an ISP's bulk import job (validation progress is committed as it goes; the
     import itself is one transaction). Running it twice does nothing."""

@@ -52,8 +52,9 @@ def _initial_hash(password: str) -> str:
 
 
 def make_initial_password() -> tuple[str, str]:
-    """A random single-use password (about 80 bits) and its keyed hash."""
-    password = secrets.token_urlsafe(10)
+    """A random single-use password (128 bits: far beyond guessing, so the fast keyed
+    hash is enough) and that hash."""
+    password = secrets.token_urlsafe(16)
     return password, _initial_hash(password)
 
 

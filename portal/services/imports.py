@@ -2,10 +2,11 @@
 create the filer accounts and submit their first filings, all or nothing per file.
 
 A dry run only validates. A real import runs in ONE transaction: any error, found
-beforehand or raised by the workflow, rolls everything back. Validation is done in
-batches (one IN query per 500 usernames, certificate numbers or domains); the filings
-go through `portal.workflow` like any other, so each is a real submitted application
-with its audit events.
+beforehand or while writing, rolls everything back. Validation is done in batches (one
+IN query per 500 usernames, certificate numbers or domains; the bureau's lists read
+once per file, see import_clean); the filings are then written in bulk
+(import_writer), each ending as the workflow's submission of it would: a submitted
+application with its keys, conflicts, audit events and messages.
 """
 import logging
 import os
@@ -16,14 +17,15 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError
 
 from portal import enumerations as enums
-from portal import workflow
 from portal.audit import record_event
 from portal.clock import utcnow
 from portal.db import after_commit, transaction
 from portal.errors import DomainError, Forbidden, FormErrors, NotFound, ValidationError
 from portal.models import Account, BlacklistEntry, ImportJob, LookupKey
-from portal.services import uploads
+from portal.services import import_writer, uploads
+from portal.services.bulk_rows import existing_values
 from portal.services.accounts import make_initial_password
+from portal.services.import_clean import ImportLists, clean_filing
 from portal.services.import_format import (COLUMNS, Filing, Row, build_proposal,
                                            check_account, check_duplicates,
                                            check_same_subject, column_for, detect_format,
@@ -32,11 +34,10 @@ from portal.services.import_format import (COLUMNS, Filing, Row, build_proposal,
                                            website_person_defaulted, without_passwords)
 from portal.services.proposals import ABROAD, clean_proposal
 from portal.states import Kind, is_isp_writer
-from portal.validators import (normalise_cert_number, normalise_name, validate_email,
-                               validate_mobile)
+from portal.validators import normalise_cert_number, normalise_name
 
 log = logging.getLogger(__name__)
-BATCH = 500              # values per IN query, rows per progress report
+BATCH = 500              # rows per progress report
 
 
 @dataclass
@@ -50,10 +51,6 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-class _Rejected(Exception):
-    """Raised inside the import's transaction to roll it back."""
 
 
 def run_import(isp_id: int, actor, data: bytes, fmt: str | None = None, dry_run: bool = True,
@@ -82,12 +79,13 @@ def validate_rows(isp_id: int, rows: list[Row], errors=(), progress=None):
     errors = list(errors)
     filings = group_filings(rows)
     errors += check_duplicates(filings)
-    lists = {"website_location": [p for p in enums.get_enumeration("server_locations")
-                                  if p != ABROAD],
-             "website_content_category": enums.get_enumeration("service_categories")}
+    lists = ImportLists.load(isp_id)
+    allowed = {"website_location": [p for p in enums.get_enumeration("server_locations")
+                                    if p != ABROAD],
+               "website_content_category": enums.get_enumeration("service_categories")}
     done = 0
     for filing in filings:
-        errors += _check_filing(filing, isp_id, lists)
+        errors += _check_filing(filing, isp_id, lists, allowed)
         done += len(filing.rows)
         if progress is not None and (done // BATCH != (done - len(filing.rows)) // BATCH):
             progress(done, len(rows))
@@ -109,21 +107,26 @@ LIST_MESSAGES = {
 }
 
 
-def _check_filing(filing: Filing, isp_id: int, lists: dict) -> list[dict]:
+def _check_filing(filing: Filing, isp_id: int, lists: ImportLists, allowed: dict
+                  ) -> list[dict]:
     """The filing's account, its rows' agreement, the columns with a list of values,
-    and everything clean_proposal checks."""
-    errors = check_account(filing.first) + check_same_subject(filing)
+    and everything clean_proposal checks (asked only when the fast check has a doubt).
+    Keeps the cleaned proposal on the filing."""
+    errors = check_account(filing.first, lists.email) + check_same_subject(filing)
     for row in filing.rows:
-        for column, allowed in lists.items():
+        for column, values in allowed.items():
             value = row.get(column)
             if not value and column == "website_content_category":
                 errors.append(error(row.number, column, _l("此项为必填项")))
-            elif value and value not in allowed:
+            elif value and value not in values:
                 errors.append(error(row.number, column, LIST_MESSAGES[column]))
-    try:
-        clean_proposal(Kind.FIRST_FILING, build_proposal(filing, isp_id))
-    except FormErrors as exc:
-        errors += _map_form_errors(filing, exc.errors)
+    proposed = build_proposal(filing, isp_id)
+    filing.proposal = clean_filing(proposed, lists)
+    if filing.proposal is None:
+        try:
+            filing.proposal = clean_proposal(Kind.FIRST_FILING, proposed)
+        except FormErrors as exc:
+            errors += _map_form_errors(filing, exc.errors)
     return errors
 
 
@@ -142,31 +145,17 @@ def _map_form_errors(filing: Filing, form_errors: dict) -> list[dict]:
     return found
 
 
-def _in_batches(values: list, query) -> set:
-    """The values `query(chunk)` finds, asking for at most BATCH values at a time."""
-    values, found = sorted(set(values)), set()
-    for start in range(0, len(values), BATCH):
-        found |= set(query(values[start:start + BATCH]))
-    return found
+def _taken_usernames(usernames) -> set:
+    return existing_values(Account, "username", usernames)
 
 
-def _lookup_values(key: str):
-    def query(chunk):
-        return (v for (v,) in LookupKey.select(LookupKey.value).where(
-            LookupKey.key == key, LookupKey.value.in_(chunk)).tuples())
-    return query
+def _filed(key: str, values) -> set:
+    """Values of `key` held by a record or an application in flight (the lookup keys)."""
+    return existing_values(LookupKey, "value", values, key=key)
 
 
-def _blacklisted(kind: str):
-    def query(chunk):
-        return (v for (v,) in BlacklistEntry.select(BlacklistEntry.value).where(
-            BlacklistEntry.kind == kind, BlacklistEntry.value.in_(chunk)).tuples())
-    return query
-
-
-def _taken_usernames(chunk):
-    return (u for (u,) in Account.select(Account.username).where(
-        Account.username.in_(chunk)).tuples())
+def _blacklisted(kind: str, values) -> set:
+    return existing_values(BlacklistEntry, "value", values, kind=kind)
 
 
 def _check_database(filings: list[Filing]) -> list[dict]:
@@ -176,11 +165,11 @@ def _check_database(filings: list[Filing]) -> list[dict]:
     certs = {r.number: normalise_cert_number(r.get("subject_cert_number")) for r in firsts}
     names = {r.number: normalise_name(r.get("website_name")) for f in filings for r in f.rows}
     domains = {r.number: row_domains(r) for f in filings for r in f.rows}
-    taken = _in_batches([r.get("username") for r in firsts], _taken_usernames)
-    filed = _in_batches(list(certs.values()), _lookup_values("cert_number"))
-    banned = _in_batches(list(certs.values()), _blacklisted("cert_number"))
-    banned_names = _in_batches(list(names.values()), _blacklisted("site_name"))
-    used = _in_batches([d for ds in domains.values() for d in ds], _lookup_values("domain"))
+    taken = set(_taken_usernames([r.get("username") for r in firsts]))
+    filed = _filed("cert_number", certs.values())
+    banned = _blacklisted("cert_number", certs.values())
+    banned_names = _blacklisted("site_name", names.values())
+    used = _filed("domain", [d for ds in domains.values() for d in ds])
     errors = [error(r.number, "username", _l("该用户名已被使用"))
               for r in firsts if r.get("username") in taken]
     errors += [error(n, "subject_cert_number", _l(
@@ -197,20 +186,23 @@ def _check_database(filings: list[Filing]) -> list[dict]:
 
 def _write(isp_id: int, actor, filings: list[Filing], report: ImportReport,
            finish=None) -> ImportReport:
-    """Accounts, applications and submissions in one transaction; the first failure
-    (a rule the workflow refuses, a username taken meanwhile) rolls all of it back."""
+    """Accounts, applications and submissions in one transaction; a refusal or a
+    username taken meanwhile rolls all of it back."""
     try:
         with transaction():
-            for filing in filings:
-                report.accounts += _import_filing(isp_id, actor, filing, report)
-            if report.errors:
-                raise _Rejected()
+            written = import_writer.write_filings(isp_id, actor, filings,
+                                                  [_initial_password() for _ in filings])
+            report.accounts = _result_lines(filings, written)
             report.created = len(filings)
             record_event("import.run", None, actor=actor, object_type="import",
                          after={"isp": isp_id, "rows": report.total, "created": report.created})
             if finish is not None:
                 finish(report)
-    except _Rejected:
+    except IntegrityError:
+        report.errors = _taken_meanwhile(filings)
+    except DomainError as exc:
+        report.errors = [error(filings[0].first.number, exc.field or "", exc.message)]
+    if report.errors:
         report.accounts, report.created = [], 0
         if finish is not None:
             with transaction():
@@ -218,28 +210,19 @@ def _write(isp_id: int, actor, filings: list[Filing], report: ImportReport,
     return report
 
 
-def _import_filing(isp_id: int, actor, filing: Filing, report: ImportReport) -> list[dict]:
-    if report.errors:
-        return []
-    try:
-        account, password = _create_filer(filing.first, isp_id, actor)
-    except IntegrityError:
-        report.errors.append(error(filing.first.number, "username", _l("该用户名已被使用")))
-        return []
-    try:
-        app = workflow.create_application(Kind.FIRST_FILING, account=account, actor=actor,
-                                          channel="isp", isp=isp_id,
-                                          proposed=build_proposal(filing, isp_id))
-        app = workflow.submit_application(app.id, actor)
-    except FormErrors as exc:
-        report.errors += _map_form_errors(filing, exc.errors)
-        return []
-    except DomainError as exc:
-        report.errors.append(error(filing.first.number, exc.field or "", exc.message))
-        return []
-    return [{"row": row.number, "username": account.username, "initial_password": password,
-             "reference": app.reference, "customer_ref": row.get("customer_ref")}
-            for row in filing.rows]
+def _result_lines(filings: list[Filing], written: list) -> list[dict]:
+    return [{"row": row.number, "username": w.username, "initial_password": w.password,
+             "reference": w.reference, "customer_ref": row.get("customer_ref")}
+            for filing, w in zip(filings, written) for row in filing.rows]
+
+
+def _taken_meanwhile(filings: list[Filing]) -> list[dict]:
+    """After an IntegrityError: the usernames someone took since validation (the unique
+    index refused them), or, when it was something else, one error for the file."""
+    taken = import_writer.taken_usernames([f.username for f in filings])
+    errors = [error(f.first.number, "username", _l("该用户名已被使用"))
+              for f in filings if f.username in taken]
+    return errors or [error(0, "", _l("导入时数据已被他人修改，未写入任何数据；请重新导入"))]
 
 
 def _initial_password() -> tuple[str, str]:
@@ -248,18 +231,6 @@ def _initial_password() -> tuple[str, str]:
         plain, hashed = make_initial_password()
         if plain[0].isalnum():
             return plain, hashed
-
-
-def _create_filer(row: Row, isp_id: int, actor) -> tuple[Account, str]:
-    plain, hashed = _initial_password()
-    account = Account.create(username=row.get("username"), tenant="public", role="filer",
-                             created_via="isp_import", created_by_org=isp_id,
-                             password_hash=hashed, must_change_password=True,
-                             mobile=validate_mobile(row.get("mobile")),
-                             email=validate_email(row.get("email")))
-    record_event("account.create", account, actor=actor,
-                 after={"tenant": "public", "role": "filer", "created_via": "isp_import"})
-    return account, plain
 
 
 # -- jobs: the page and the API import through them -------------------------------
