@@ -11,8 +11,8 @@ the real routes, each one write transaction with its audit entry and outgoing me
 - verification: the ISP verifies a submitted application (POST .../applications/<id>/verify);
 - approval: a reviewer approves an application in review (POST /bureau/applications/<id>/approve).
 
-Writes are sent at a fixed rate (default 300/s) while the lookup load runs closed-loop at
-full speed. A write counts only when the database shows its effect afterwards (an answer
+Writes run closed-loop (8 in flight, as fast as they commit) while the lookup load runs
+closed-loop at full speed, both sized to last about --seconds. A write counts only when the database shows its effect afterwards (an answer
 alone could be a polite refusal), so the figure is committed write transactions per
 second. Every 5xx answer and every "database is locked" line in the server or consumer
 logs is counted. The baseline is the write rate the same routes reach with no lookup load.
@@ -44,7 +44,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=str(DEFAULT_DB), help="SQLite data set to copy")
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--rate", type=float, default=TARGET_WPS, help="writes per second sent")
+    parser.add_argument("--rate", type=float, default=TARGET_WPS,
+                        help="writes prepared per second of the run (an upper bound)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--lookup-concurrency", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the copy and the logs")
@@ -110,21 +111,22 @@ def stop_consumer(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def lookup_requests(folder: Path, count: int = 400) -> list[bytes]:
+def lookup_requests(folder: Path, count: int = 400, copies: int = 20) -> list[bytes]:
+    """Each request from its own client address (as behind a load balancer), so the
+    per-address rate limit does its work without refusing the load."""
     from bench.mixed_setup import lookup_paths
-    paths = lookup_paths(folder / "portal.db", count)
-    return [request(path, headers={"X-Forwarded-For": f"10.9.{i // 250}.{i % 250 + 1}"})
+    paths = lookup_paths(folder / "portal.db", count) * copies
+    return [request(path, headers={"X-Forwarded-For": f"10.{i // 62500}.{i // 250 % 250}."
+                                                      f"{i % 250 + 1}"})
             for i, path in enumerate(paths)]
 
 
-def run_writes(server, writes: list[bytes], rate: float):
-    return open_loop(server, writes, rate=rate, total=len(writes))
-
-
-def run_mixed(server, writes, lookups, rate, seconds, concurrency):
-    """Writes at `rate` in one thread, lookups closed-loop in another, both bounded."""
+def run_mixed(server, writes, lookups, seconds, concurrency, write_rate):
+    """Writes closed-loop (as fast as they commit) in one thread, lookups closed-loop
+    in another, both sized from probes to last about `seconds`."""
     probe = closed_loop(server, lookups, total=600, concurrency=concurrency)
     lookup_total = max(int(probe.rps * seconds), 1000)
+    writes = writes[:max(int(write_rate * seconds), 300)]
     results = {}
 
     def lookups_thread():
@@ -132,7 +134,7 @@ def run_mixed(server, writes, lookups, rate, seconds, concurrency):
                                          concurrency=concurrency)
     thread = threading.Thread(target=lookups_thread)
     thread.start()
-    results["writes"] = run_writes(server, writes, rate)
+    results["writes"] = closed_loop(server, writes, total=len(writes), concurrency=8)
     thread.join()
     return results["writes"], results["lookups"]
 
@@ -167,13 +169,13 @@ def measure(args, source: Path, folder: Path) -> int:
     started = time.monotonic()
     copy_data(source, folder)
     total = int(args.rate * args.seconds)
-    baseline_total = max(total // 6, 300)
+    baseline_total = 600
     plan = prepare(folder, (total + baseline_total) // 3 + 1)
     writes = plan["requests"]
     base_writes, mixed_writes = writes[:baseline_total], writes[baseline_total:][:total]
     lookups = lookup_requests(folder)
-    print(f"setup {time.monotonic() - started:.0f} s: {len(mixed_writes)} writes at "
-          f"{args.rate:.0f}/s beside lookups, {args.workers} workers + consumer", flush=True)
+    print(f"setup {time.monotonic() - started:.0f} s: up to {len(mixed_writes)} writes beside "
+          f"lookups, {args.workers} workers + consumer", flush=True)
     server_log, consumer_log = folder / "gunicorn.log", folder / "consumer.log"
     with open(consumer_log, "w") as log:
         consumer = start_consumer(folder, log)
@@ -184,12 +186,12 @@ def measure(args, source: Path, folder: Path) -> int:
                 before = committed_writes(folder / "portal.db", plan)
                 base = closed_loop(server, base_writes, total=len(base_writes), concurrency=8)
                 middle = committed_writes(folder / "portal.db", plan)
-                write_run, lookup_run = run_mixed(server, mixed_writes, lookups, args.rate,
-                                                  args.seconds, args.lookup_concurrency)
+                base_wps = (middle - before) / base.duration
+                write_run, lookup_run = run_mixed(server, mixed_writes, lookups, args.seconds,
+                                                  args.lookup_concurrency, base_wps)
                 after = committed_writes(folder / "portal.db", plan)
         finally:
             stop_consumer(consumer)
-    base_wps = (middle - before) / base.duration
     mixed_wps = (after - middle) / write_run.duration
     locked = count_locked(server_log, consumer_log)
     errors = five_xx(write_run) + five_xx(lookup_run) + five_xx(base)
