@@ -2,7 +2,8 @@
 
 API (everything a bench script needs; loopback only, bounded request counts):
 
-    from bench.harness import serve, request, closed_loop, open_loop, RssWatch, peak_rss, print_table
+    from bench.harness import (serve, request, closed_loop, open_loop, RssWatch, peak_rss,
+                               print_table)
 
     with serve("wsgi:app", workers=2, env={"DATABASE_URL": url}) as server:
         # server.base_url "http://127.0.0.1:PORT", server.host, server.port,
@@ -70,8 +71,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
-__all__ = ["serve", "Server", "request", "closed_loop", "open_loop", "Run", "peak_rss",
-           "RssWatch", "print_table", "machine", "free_port"]
+__all__ = ["Run", "RssWatch", "Server", "closed_loop", "free_port", "machine", "open_loop",
+           "peak_rss", "print_table", "request", "serve"]
 
 
 # --------------------------------------------------------------------------- server
@@ -122,9 +123,10 @@ def _children(pid: int) -> list[int]:
 
 def _config_file(workers: int, port: int, options: dict | None) -> str:
     """gunicorn.conf.py with our overrides appended, in a temp file."""
+    # no control socket: several benches may run side by side
     lines = [(ROOT / "gunicorn.conf.py").read_text(), "", "# bench overrides",
              f"bind = '127.0.0.1:{port}'", f"workers = {workers}", "accesslog = None",
-             "control_socket_disable = True", "loglevel = 'warning'"]  # several benches may run side by side
+             "control_socket_disable = True", "loglevel = 'warning'"]
     lines += [f"{key} = {value!r}" for key, value in (options or {}).items()]
     handle, path = tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".py")
     with os.fdopen(handle, "w") as out:
@@ -223,7 +225,7 @@ class Run:
     def percentile(self, p: float) -> float:
         if not self.latencies:
             return float("nan")
-        index = min(len(self.latencies) - 1, max(0, int(round(p / 100 * len(self.latencies))) - 1))
+        index = min(len(self.latencies) - 1, max(0, round(p / 100 * len(self.latencies)) - 1))
         return self.latencies[index] * 1000
 
     p50_ms = property(lambda self: self.percentile(50))
@@ -241,7 +243,7 @@ class Run:
 
 
 class _Conn:
-    __slots__ = ("sock", "payload", "start", "buffer")
+    __slots__ = ("buffer", "payload", "sock", "start")
 
     def __init__(self, sock, payload, start):
         self.sock, self.payload, self.start, self.buffer = sock, payload, start, bytearray()
@@ -385,7 +387,8 @@ def _run(target, requests, total, processes, concurrency, rate) -> Run:
     workers = []
     for number in range(processes):
         count = total // processes + (1 if number < total % processes else 0)
-        per_conc = max(1, concurrency // processes + (1 if number < concurrency % processes else 0))
+        per_conc = max(1, concurrency // processes
+                       + (1 if number < concurrency % processes else 0))
         interval = None if rate is None else processes / rate
         worker = context.Process(target=_client, daemon=True, args=(
             _address(target), requests, number, processes, count, start_at, per_conc,
@@ -510,7 +513,7 @@ def print_table(rows: list[dict], *, script: str | None = None, results: bool = 
               _cell(r.get("baseline")), _cell(r.get("ratio")), _verdict(r.get("ok"))]
              for r in rows]
     widths = [max(len(line[i]) for line in [header] + table) for i in range(len(header))]
-    fmt = " | ".join("{:<%d}" % w for w in widths)
+    fmt = " | ".join(f"{{:<{w}}}" for w in widths)
     print(fmt.format(*header), file=out)
     print("-+-".join("-" * w for w in widths), file=out)
     for line in table:
@@ -520,6 +523,6 @@ def print_table(rows: list[dict], *, script: str | None = None, results: bool = 
         DATA.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with open(DATA / "results.jsonl", "a") as log:
-            for row in rows:
-                log.write(json.dumps({"time": stamp, "script": script, "machine": machine(),
-                                      **row}, ensure_ascii=False, default=str) + "\n")
+            log.writelines(json.dumps({"time": stamp, "script": script, "machine": machine(),
+                                       **row}, ensure_ascii=False, default=str) + "\n"
+                           for row in rows)

@@ -2,31 +2,67 @@
 (rate limits, login throttles) and single-use values (captchas). One SQLite file in
 the instance folder on the embedded default, Redis when LIMITS_URL names one. Every
 worker process sees the same state."""
+import os
 import sqlite3
 import threading
 import time
 
 _state = {"store": None}
+_inherited: list = []     # connections a forked child must neither use nor close
+
+
+# One statement takes a token atomically (an UPSERT writes at its start, so it never
+# meets a stale snapshot): the bucket refills at `rate` up to `burst`; `ok` says whether
+# `cost` tokens were there; `full_at` is when it will be full again, which is when it is
+# the same as no bucket at all and may be purged.
+_AVAIL = "MIN(:burst, tokens + (:now - stamp) * :rate)"
+_OK = f"({_AVAIL} >= :cost)"
+_LEFT = f"({_AVAIL} - {_OK} * :cost)"
+TAKE_SQL = f"""
+INSERT INTO token_bucket (key, ok, tokens, stamp, full_at)
+VALUES (:key, :burst >= :cost, :burst - (:burst >= :cost) * :cost, :now,
+        :now + (:burst >= :cost) * :cost / :rate)
+ON CONFLICT (key) DO UPDATE SET ok = {_OK}, tokens = {_LEFT}, stamp = :now,
+                                full_at = :now + (:burst - {_LEFT}) / :rate
+RETURNING ok, tokens"""
+# Seconds between purges of full buckets and expired values, per process. A purge scans
+# the table (an index on full_at would cost every take more than the scans cost).
+PURGE_EVERY = 60.0
 
 
 class SqliteStore:
+    """Connections are per thread and per process: one made before gunicorn forks its
+    workers (preload_app) is never used by them (SQLite connections must not cross a
+    fork), and the one creating the tables is closed at once."""
+
     def __init__(self, path: str):
         self.path = path
         self.local = threading.local()
-        with self._connect() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS bucket (key TEXT PRIMARY KEY, "
-                         "tokens REAL NOT NULL, stamp REAL NOT NULL)")
+        self.next_purge = 0.0
+        conn = self._open()
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS token_bucket (key TEXT PRIMARY KEY, "
+                         "ok INTEGER NOT NULL, tokens REAL NOT NULL, stamp REAL NOT NULL, "
+                         "full_at REAL NOT NULL) WITHOUT ROWID")
             conn.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT, "
                          "expires REAL NOT NULL)")
+        finally:
+            conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=wal")
+        conn.execute("PRAGMA synchronous=normal")
+        return conn
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self.local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=wal")
-            conn.execute("PRAGMA synchronous=normal")
-            self.local.conn = conn
+        if conn is None or self.local.pid != os.getpid():
+            if conn is not None:        # inherited through fork: left alone, never closed here
+                _inherited.append(conn)
+            conn = self.local.conn = self._open()
+            self.local.pid = os.getpid()
         return conn
 
     def _immediate(self, work):
@@ -41,20 +77,25 @@ class SqliteStore:
         return result
 
     def take(self, key: str, rate: float, burst: int, cost: float = 1.0) -> tuple[bool, float]:
-        def work(conn):
-            now = time.time()
-            row = conn.execute("SELECT tokens, stamp FROM bucket WHERE key=?", (key,)).fetchone()
-            tokens = burst if row is None else min(burst, row[0] + (now - row[1]) * rate)
-            allowed = tokens >= cost
-            if allowed:
-                tokens -= cost
-            conn.execute("INSERT OR REPLACE INTO bucket VALUES (?, ?, ?)", (key, tokens, now))
-            return allowed, 0.0 if allowed else (cost - tokens) / rate
-        return self._immediate(work)
+        now = time.time()
+        conn = self._connect()
+        ok, tokens = conn.execute(TAKE_SQL, {"key": key, "rate": rate, "burst": burst,
+                                             "cost": cost, "now": now}).fetchone()
+        if now >= self.next_purge:
+            self.purge(now)
+        return bool(ok), 0.0 if ok else (cost - tokens) / rate
+
+    def purge(self, now: float | None = None) -> None:
+        """Forget full buckets (the same as none) and expired values."""
+        now = time.time() if now is None else now
+        self.next_purge = now + PURGE_EVERY
+        self._immediate(lambda c: (
+            c.execute("DELETE FROM token_bucket WHERE full_at <= ?", (now,)),
+            c.execute("DELETE FROM kv WHERE expires < ?", (now,))))
 
     def tokens(self, key: str, rate: float, burst: int) -> float:
         """Tokens available now, without taking any."""
-        row = self._connect().execute("SELECT tokens, stamp FROM bucket WHERE key=?",
+        row = self._connect().execute("SELECT tokens, stamp FROM token_bucket WHERE key=?",
                                       (key,)).fetchone()
         return burst if row is None else min(burst, row[0] + (time.time() - row[1]) * rate)
 
@@ -75,7 +116,8 @@ class SqliteStore:
         return row[0] if row and row[1] >= time.time() else None
 
     def clear(self) -> None:
-        self._immediate(lambda c: (c.execute("DELETE FROM bucket"), c.execute("DELETE FROM kv")))
+        self._immediate(lambda c: (c.execute("DELETE FROM token_bucket"),
+                                   c.execute("DELETE FROM kv")))
 
 
 TAKE_SCRIPT = """

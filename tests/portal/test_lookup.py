@@ -295,3 +295,81 @@ def test_json_api_has_no_personal_data(make_application, isp, client):
     assert again.status_code == 304
     bad = client.get("/api/v1/lookup", query_string={"q": ""})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_query"
+
+
+# -- the hot path: totals without a count query, compiled plans, index use -------
+
+def test_totals_are_exact_on_every_page(make_application, isp):
+    """The count query is skipped when the page tells the total; it must still be exact."""
+    n = next_n()
+    services = [sample_data.website(n + k * 100000, [isp.id]) for k in range(5)]
+    subject = filed(make_application, sample_data.first_filing(n, [isp.id], services=services))
+    for per_page in (1, 2, 4, 5, 6):
+        for page in range(1, 8):
+            result = lookup(subject.filing_number, page=page, per_page=per_page)
+            assert result.total == 5, (per_page, page)
+            assert len(result.results) == max(0, min(per_page, 5 - (page - 1) * per_page))
+    assert lookup("absent.example", page=3).total == 0
+
+
+@pytest.mark.parametrize("q", ["example.cn", "WWW.Example.CN.", "a-b.c-d.cn", "xn--fiqs8s.cn",
+                               "ab--cd.cn", "a.1", "1.a", "a.-b", "a..cn", "x." + "a" * 63,
+                               "x." + "a" * 64, "中国.cn", "a_b.cn", "Ｅxample．cn"])
+def test_plain_domain_short_cut_agrees_with_normalise_domain(app, q):
+    from portal.services.lookup import _normal_domain
+    from portal.validators import normalise_domain
+
+    def outcome(normalise):
+        try:
+            return normalise(q)
+        except ValidationError as exc:
+            return ("error", str(exc.message))
+    assert outcome(_normal_domain) == outcome(normalise_domain)
+
+
+def test_each_query_shape_is_compiled_once(site, monkeypatch):
+    from portal.services import lookup as module
+    lookup(site.details["domains"][0])
+    built = []
+    monkeypatch.setattr(module, "_query", lambda *a: built.append(a) or pytest.fail("rebuilt"))
+    for _ in range(3):
+        assert lookup(site.details["domains"][0]).total == 1
+    assert built == []
+
+
+@pytest.mark.parametrize("shape, n_args", [("domain", 2), ("service", 2), ("subject", 2),
+                                           ("service_number", 1), ("subject_number", 1)])
+def test_lookup_keys_drive_every_plan_without_statistics(app, shape, n_args):
+    """A database never ANALYZEd must not scan the records: no full scan, and never the
+    status or application indexes (which match nearly every row)."""
+    from portal.db import db, is_sqlite
+    from portal.services.lookup import _plan
+    if not is_sqlite():
+        pytest.skip("SQLite's planner")
+    db.execute_sql("DROP TABLE IF EXISTS sqlite_stat1")
+    db.execute_sql("ANALYZE sqlite_schema")     # reload: no statistics at all
+    for count in (False, True):
+        plan = _plan(db.obj, shape, n_args, False, count)
+        values = ["x"] * n_args + ([] if count else [20, 0])
+        steps = " | ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + plan.sql,
+                                                             plan.params(values)))
+        assert "SCAN" not in steps and "status" not in steps and "application" not in steps, steps
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_written_out_lookup_form_matches_the_form_class(app, client, lang):
+    """lookup_form.html writes the fields out by hand: same labels, same choices."""
+    import re
+
+    from flask_babel import force_locale
+    from tenants.public.forms import LookupForm
+    html = client.get(f"/lookup?q=example.cn&kind=app&lang={lang}").get_data(as_text=True)
+    options = re.findall(r'<option( selected)? value="([^"]*)">([^<]*)</option>', html)
+    with app.test_request_context(), force_locale(lang):
+        form = LookupForm()
+        expected = [(" selected" if c.value == "app" else "", c.value, str(c.label))
+                    for c in form.kind.choices]
+        labels = [str(form.q.label.text), str(form.kind.label.text)]
+    assert options == expected
+    for label in labels:
+        assert f">{label}</label>" in html
