@@ -7,8 +7,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", max(multiprocessing.cpu_count(),
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
-max_requests = 5000
-max_requests_jitter = 500
+max_requests = 100000          # a leak safety net: at lookup rates 5000 meant a restart every few seconds
+max_requests_jitter = 10000
 # Workers fork from a master that has loaded the app: a worker recycled by max_requests
 # starts in milliseconds instead of re-importing everything (about a second of CPU, during
 # which one of two workers is missing: latency spikes). The factory opens no database
