@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import (DATA, ROOT, closed_loop, open_loop, print_table,  # noqa: E402
+from bench.harness import (DATA, ROOT, closed_loop, print_table,  # noqa: E402
                            request, serve)
 
 DEFAULT_DB = DATA / "portal-1000000.db"
