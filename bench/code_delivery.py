@@ -19,7 +19,6 @@ import http.client
 import os
 import random
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -32,7 +31,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, print_table, serve  # noqa: E402
+from bench.harness import ROOT, print_table, serve, start_consumer, stop_process  # noqa: E402
 
 FLASK = ROOT / ".venv" / "bin" / "flask"
 TARGET_S = 2.0
@@ -100,23 +99,6 @@ def persons_in_sms(env: dict, count: int) -> list[tuple[str, str, str]]:
                       SmsVerification.select().where(SmsVerification.application == application.id)]
     db.obj.close_all()
     return found[:count]
-
-
-def start_worker(env: dict, log: Path) -> subprocess.Popen:
-    """`flask worker` in its own session (scripts/start.sh does the same)."""
-    return subprocess.Popen([str(FLASK), "worker"], cwd=ROOT, env=env, start_new_session=True,
-                            stdin=subprocess.DEVNULL, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
-
-
-def stop_worker(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGINT)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
 
 
 # --------------------------------------------------------------------------- outbox
@@ -245,14 +227,14 @@ def main(argv=None) -> int:
     try:
         flask_init(env)
         persons = persons_in_sms(env, args.requests)
-        worker = start_worker(env, instance / "worker.log")
+        worker = start_consumer(env, (instance / "worker.log").open("w"))
         with serve("wsgi:app", workers=2, env=env) as server:
             outbox = Outbox(instance / "portal.db")
             outbox.drain(timeout=60)      # the first codes, sent when the ISP verified
             rows = measure(args, server, outbox, persons)
     finally:
         if worker is not None:
-            stop_worker(worker)
+            stop_process(worker)
         if not args.keep:
             shutil.rmtree(instance, ignore_errors=True)
     print()

@@ -163,14 +163,27 @@ def serve(app: str, *, workers: int = 2, env: dict | None = None, port: int | No
             time.sleep(0.05)
         yield Server("127.0.0.1", port, process.pid, process)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, signal.SIGTERM)
         os.unlink(config)
+
+
+def stop_process(process: subprocess.Popen, sig=signal.SIGINT, timeout: float = 30) -> None:
+    """Send `sig` (SIGINT: the consumer's graceful stop), wait, kill if it hangs."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def start_consumer(env: dict, log) -> subprocess.Popen:
+    """`flask worker` with the whole environment `env`, output to the open file `log`, in
+    its own session (as scripts/start.sh does)."""
+    return subprocess.Popen([str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "worker"],
+                            cwd=ROOT, env=env, start_new_session=True,
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
 
 from bench.load_client import Run, closed_loop, open_loop, request  # noqa: E402,F401  (re-exported)

@@ -68,25 +68,6 @@ def make_instance(folder: Path):
     return app, isp, operator
 
 
-def import_row(n: int) -> dict:
-    """One valid filing (one website), unique by n: username, certificate, domain."""
-    from portal import sample_data
-    subject, site = sample_data.subject(n), sample_data.website(n, [])
-    person = subject["responsible"]
-    row = {"username": f"cust{n}", "mobile": person["mobile"],
-           "email": f"cust{n}@mail.example", "subject_nature": subject["nature"],
-           "subject_name": subject["name"], "subject_cert_type": subject["cert_type"],
-           "subject_cert_number": subject["cert_number"], "subject_address": subject["address"],
-           "subject_mailing_address": subject["mailing_address"],
-           "website_name": site["name"], "website_domains": ";".join(site["domains"]),
-           "website_homepage": site["homepage"], "website_ips": ";".join(site["ips"]),
-           "website_location": site["location"],
-           "website_content_category": site["content_category"], "customer_ref": f"C{n}"}
-    row.update({f"subject_responsible_{k}": person[k]
-                for k in ("name", "cert_type", "cert_number", "mobile", "email")})
-    return row
-
-
 def to_csv(rows: list[dict]) -> bytes:
     from portal.services.import_format import COLUMNS
     out = io.StringIO()
@@ -211,6 +192,7 @@ def main(argv=None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     _app, isp, operator = make_instance(folder)
     path, copy = folder / "portal.db", folder / "baseline.db"
+    from portal.sample_data import import_row
     rows = [import_row(FIRST + i) for i in range(args.rows)]
     data = to_csv(rows)
     print(f"{args.rows} filings, {len(data) / 1e6:.1f} MB of CSV, instance {folder}")

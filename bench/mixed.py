@@ -22,8 +22,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import (DATA, ROOT, closed_loop, print_table,  # noqa: E402
-                           request, serve)
+from bench.harness import (DATA, closed_loop, print_table,  # noqa: E402
+                           request, serve, start_consumer, stop_process)
 
 DEFAULT_DB = DATA / "portal-1000000.db"
 SECRET = "bench-secret-key-0123456789abcdef"
@@ -94,22 +92,6 @@ def prepare(folder: Path, writes_each: int) -> dict:
 
 
 # --------------------------------------------------------------------------- run
-
-def start_consumer(folder: Path, log) -> subprocess.Popen:
-    env = {**os.environ, **portal_env(folder)}
-    return subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "worker"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
-
-
-def stop_consumer(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGINT)   # graceful: running tasks finish
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
 
 def lookup_requests(folder: Path, count: int = 400, copies: int = 20) -> list[bytes]:
     """Each request from its own client address (as behind a load balancer), so the
@@ -178,7 +160,7 @@ def measure(args, source: Path, folder: Path) -> int:
           f"lookups, {args.workers} workers + consumer", flush=True)
     server_log, consumer_log = folder / "gunicorn.log", folder / "consumer.log"
     with open(consumer_log, "w") as log:
-        consumer = start_consumer(folder, log)
+        consumer = start_consumer({**os.environ, **portal_env(folder)}, log)
         try:
             options = {"errorlog": str(server_log), "capture_output": True, "max_requests": 0}
             with serve("wsgi:app", workers=args.workers, env=portal_env(folder),
@@ -191,7 +173,7 @@ def measure(args, source: Path, folder: Path) -> int:
                                                   args.lookup_concurrency, base_wps)
                 after = committed_writes(folder / "portal.db", plan)
         finally:
-            stop_consumer(consumer)
+            stop_process(consumer, timeout=60)   # SIGINT: running tasks finish
     mixed_wps = (after - middle) / write_run.duration
     locked = count_locked(server_log, consumer_log)
     errors = five_xx(write_run) + five_xx(lookup_run) + five_xx(base)

@@ -63,3 +63,22 @@ def mini_service(n: int, isp_ids: list, kind: str = "miniprogram") -> dict:
 
 def first_filing(n: int, isp_ids: list, nature: str = "企业", services=None) -> dict:
     return {"subject": subject(n, nature), "services": services or [website(n, isp_ids)]}
+
+
+def import_row(n: int) -> dict:
+    """A valid row of the ISP import file (docs/import-format.md), one customer with one
+    website, unique by n: username, certificate number, domain."""
+    record, site = subject(n), website(n, [])
+    responsible = record["responsible"]
+    row = {"username": f"cust{n}", "mobile": responsible["mobile"],
+           "email": f"cust{n}@mail.example", "subject_nature": record["nature"],
+           "subject_name": record["name"], "subject_cert_type": record["cert_type"],
+           "subject_cert_number": record["cert_number"], "subject_address": record["address"],
+           "subject_mailing_address": record["mailing_address"],
+           "website_name": site["name"], "website_domains": ";".join(site["domains"]),
+           "website_homepage": site["homepage"], "website_ips": ";".join(site["ips"]),
+           "website_location": site["location"],
+           "website_content_category": site["content_category"], "customer_ref": f"C{n}"}
+    row.update({f"subject_responsible_{k}": responsible[k]
+                for k in ("name", "cert_type", "cert_number", "mobile", "email")})
+    return row

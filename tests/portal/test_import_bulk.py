@@ -14,9 +14,9 @@ from portal.services import import_writer, imports
 from portal.services.accounts import make_initial_password
 from portal.services.import_format import build_proposal, group_filings, parse_file
 from portal.states import Kind, State
-from portal.validators import make_resident_id, validate_email, validate_mobile
+from portal.validators import validate_email, validate_mobile
 from tests.conftest import form_tokens
-from tests.portal.test_imports import BASE, import_row, to_csv
+from tests.portal.test_imports import BASE, import_row, second_row_of, to_csv
 
 TABLES = (Account, Application, LookupKey, ApplicationIsp, AuditEvent, OutboxMessage,
           SmsVerification)
@@ -38,13 +38,7 @@ def file_rows(make_application) -> list[dict]:
     upper-case domain and e-mail (left to clean_proposal by the fast check)."""
     held = make_application(state=State.SUBMITTED, n=BASE + 90)
     first = import_row(BASE)
-    second = {"username": first["username"], "website_name": "山西旅游攻略网站",
-              "website_domains": "trip.example", "website_homepage": "http://trip.example/",
-              "website_location": "山西", "website_content_category": "生活服务",
-              "website_responsible_name": "赵敏", "website_responsible_cert_type": "",
-              "website_responsible_cert_number": make_resident_id("14010519900101001"),
-              "website_responsible_mobile": "13912345678",
-              "website_responsible_email": "zhao@mail.example"}
+    second = second_row_of(first)
     return [first, second,
             import_row(BASE + 1, subject_name=held.proposed["subject"]["name"]),
             import_row(BASE + 2, subject_name="山西同名科技有限公司"),

@@ -23,21 +23,18 @@ BASE = 500_000   # far from the factories' counter, so no sample value collides
 
 def import_row(n: int, **changes) -> dict:
     """A valid import row built from sample_data (unique username, cert number, domain)."""
-    subject, site = sample_data.subject(n), sample_data.website(n, [])
-    person = subject["responsible"]
-    row = {"username": f"cust{n}", "mobile": person["mobile"], "email": f"cust{n}@mail.example",
-           "subject_nature": subject["nature"], "subject_name": subject["name"],
-           "subject_cert_type": subject["cert_type"], "subject_cert_number": subject["cert_number"],
-           "subject_address": subject["address"],
-           "subject_mailing_address": subject["mailing_address"],
-           "website_name": site["name"], "website_domains": ";".join(site["domains"]),
-           "website_homepage": site["homepage"], "website_ips": ";".join(site["ips"]),
-           "website_location": site["location"],
-           "website_content_category": site["content_category"], "customer_ref": f"C{n}"}
-    row.update({f"subject_responsible_{k}": person[k]
-                for k in ("name", "cert_type", "cert_number", "mobile", "email")})
-    row.update(changes)
-    return row
+    return {**sample_data.import_row(n), **changes}
+
+
+def second_row_of(first: dict) -> dict:
+    """A second website of the same customer (same username), with its own person."""
+    return {"username": first["username"], "website_name": "山西旅游攻略网站",
+            "website_domains": "trip.example", "website_homepage": "http://trip.example/",
+            "website_location": "山西", "website_content_category": "生活服务",
+            "website_responsible_name": "赵敏", "website_responsible_cert_type": "",
+            "website_responsible_cert_number": make_resident_id("14010519900101001"),
+            "website_responsible_mobile": "13912345678",
+            "website_responsible_email": "zhao@mail.example"}
 
 
 def to_csv(rows: list[dict], bom: bool = False) -> bytes:
@@ -229,13 +226,7 @@ def test_an_import_creates_accounts_and_submitted_filings_naming_the_isp(app, is
 
 def test_rows_of_one_username_are_one_filing_and_persons_default_to_the_subjects(app, isp):
     first = import_row(BASE)
-    second = {"username": first["username"], "website_name": "山西旅游攻略网站",
-              "website_domains": "trip.example", "website_homepage": "http://trip.example/",
-              "website_location": "山西", "website_content_category": "生活服务",
-              "website_responsible_name": "赵敏", "website_responsible_cert_type": "",
-              "website_responsible_cert_number": make_resident_id("14010519900101001"),
-              "website_responsible_mobile": "13912345678",
-              "website_responsible_email": "zhao@mail.example"}
+    second = second_row_of(first)
     report = imports.run_import(isp.id, isp.operator, to_csv([first, second]), "csv", False)
     assert report.ok and report.created == 1 and Account.select().where(
         Account.created_via == "isp_import").count() == 1
