@@ -79,7 +79,7 @@ class InFlightBuilder:
                               "filer", None, "", self.password_hash,
                               "isp_import" if org else "self", org, person["mobile"],
                               person["email"], 1, 1, 1, 0, None, 0, 1, ts(created),
-                              ts(created)))
+                              ts(created), "", 0, None))
         if not conflicts and len(self.samples) < 500:
             self.samples.append(services[0]["domains"][0])
         proposal = {"subject": public_subject(subject), "services": services}

@@ -151,7 +151,7 @@ class RecordBuilder:
         person = data["responsible"]
         batch.add("account", (account_id, username, "public", "filer", None, "",
                               self.password_hash, via, org, person["mobile"], person["email"],
-                              1, 1, 1, 0, None, 0, 1, ts(created), ts(approved)))
+                              1, 1, 1, 0, None, 0, 1, ts(created), ts(approved), "", 0, None))
         return org
 
     def _subject_row(self, subject_id, account_id, data, number, sequence, approved):

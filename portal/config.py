@@ -4,6 +4,7 @@ Nothing here runs at import time; `load_config` is called by the factory.
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULTS = {
@@ -27,8 +28,12 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "PREFERRED_URL_SCHEME": "http",  # https: served over HTTPS, so cookies are Secure
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),   # filers' "remember me", at most
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "PAGE_SIZE": 20,
 }
@@ -72,7 +77,16 @@ def load_config(instance_path, override=None, environ=None):
     config["LIMITS_URL"] = config.get("LIMITS_URL") or str(instance / "limits.db")
     config["AUDIT_HEAD_PATH"] = config.get("AUDIT_HEAD_PATH") or str(instance / "audit_head")
     config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret(config, instance)
+    _cookie_flags(config)
     return config
+
+
+def _cookie_flags(config) -> None:
+    """Cookies are Secure when the portal is served over HTTPS (PREFERRED_URL_SCHEME=https
+    or SESSION_COOKIE_SECURE=1); the remember cookie follows the session cookie."""
+    if "SESSION_COOKIE_SECURE" not in config:
+        config["SESSION_COOKIE_SECURE"] = config["PREFERRED_URL_SCHEME"] == "https"
+    config["REMEMBER_COOKIE_SECURE"] = bool(config["SESSION_COOKIE_SECURE"])
 
 
 def _instance_secret(config, instance):

@@ -1,17 +1,38 @@
 """Factories for tests: accounts of every tenant, ISPs and applications in any state."""
 import itertools
+from datetime import datetime, timedelta
 
 import pytest
 
-from portal import sample_data, workflow
+from portal import clock, sample_data, workflow
 from portal.demo import confirm_codes
 from portal.models import Account, IspOrganisation
 from portal.services.accounts import hash_password
 from portal.states import Kind, State
 
 PASSWORD = "correct horse battery staple"
+CLOCK_START = datetime(2026, 5, 4, 1, 0, 10)
 _counter = itertools.count(1)
 _hash_cache = {}
+
+
+@pytest.fixture
+def moment():
+    """Freeze the portal's clock at CLOCK_START; `moment(minutes=…)` moves it on from there."""
+    def at(**delta):
+        clock.freeze(CLOCK_START + timedelta(**delta))
+    at()
+    yield at
+    clock.freeze(None)
+
+
+def process_config(app) -> dict:
+    """The test app's settings, for the same app built again in another process (spawn)."""
+    config = {key: app.config[key] for key in (
+        "TESTING", "SECRET_KEY", "DATABASE_URL", "HUEY_URL", "HUEY_IMMEDIATE",
+        "SIGNING_KEY_PATH", "LIMITS_URL")}
+    config["INSTANCE_PATH"] = app.instance_path
+    return config
 
 
 def next_n() -> int:

@@ -1,7 +1,15 @@
 """Accounts of every tenant and the ISP organisations that own ISP staff."""
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from datetime import UTC
 
 from flask_login import UserMixin
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from portal.clock import utcnow
 from portal.models.base import BaseModel, JSONField
@@ -37,10 +45,24 @@ class Account(UserMixin, BaseModel):
     is_active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    totp_secret = TextField(default="")      # encrypted (portal.services.two_factor); "" = none
+    totp_last_step = IntegerField(default=0)  # the last accepted time step: no code twice
+    totp_enabled_at = DateTimeField(null=True)
 
     def get_id(self) -> str:
         """The session token: bumping session_generation ends every session at once."""
         return f"{self.id}:{self.session_generation}"
+
+    def session_token(self) -> str:
+        """What a new session and a remember cookie carry (Flask-Login's id_attribute):
+        the id, the session generation and the issue time, so that a remember cookie
+        can be refused after its 14 days on the server too (portal.web.sessions)."""
+        issued = int(utcnow().replace(tzinfo=UTC).timestamp())
+        return f"{self.id}:{self.session_generation}:{issued}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return bool(self.totp_secret)
 
     @property
     def is_bureau(self) -> bool:

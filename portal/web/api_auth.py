@@ -6,6 +6,7 @@ from flask import g, jsonify, request
 
 from portal.audit import record_event
 from portal.db import transaction
+from portal.security_log import security_event
 from portal.services.api_tokens import authenticate_token
 
 
@@ -24,8 +25,10 @@ def token_required(scope: str):
             header = request.headers.get("Authorization", "")
             token = authenticate_token(header[7:].strip() if header.startswith("Bearer ") else "")
             if token is None:
+                security_event("api.token_refused", present=bool(header))
                 return api_error("unauthorised", "a valid bearer token is required", 401)
             if scope not in token.scopes:
+                security_event("api.scope_refused", token=token.id, scope=scope)
                 return api_error("forbidden", f"this token lacks the {scope} scope", 403)
             g.api_token, g.api_isp_id = token, token.organisation_id
             with transaction():

@@ -1,22 +1,33 @@
 """Logins for every tenant: one set of routes added to each tenant blueprint.
 
-The session stores "account id:session generation"; bumping the generation
-(logout everywhere, password change, disable) makes every old cookie fail.
+The session stores "account id:session generation:issue time"; bumping the generation
+(logout everywhere, password change, disable) makes every old cookie fail. Lifetimes
+and the session token live in portal.web.sessions, the second factor of staff in
+portal.web.auth_two_factor.
 """
 from functools import wraps
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.errors import ValidationError
 from portal.extensions import login_manager
 from portal.models import Account
-from portal.services import accounts, captcha, throttle
+from portal.services import accounts, captcha, throttle, two_factor
+from portal.web import sessions
 from portal.web.client import client_address
 from portal.web.safety import safe_next
 
@@ -35,11 +46,12 @@ class CaptchaMixin:
 class LoginForm(CaptchaMixin, FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField(_l("在此设备上保持登录（14 天）"))   # shown to filers only
 
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired()])
-    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=8, max=128)])
+    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(max=128)])
     confirm = PasswordField(_l("确认新密码"),
                             validators=[DataRequired(), EqualTo("new", _l("两次输入的密码不一致"))])
 
@@ -47,19 +59,8 @@ class PasswordForm(FlaskForm):
 
 def init_login(app) -> None:
     login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(token: str):
-        try:
-            account_id, generation = (int(part) for part in token.split(":"))
-        except ValueError:
-            return None
-        account = Account.get_or_none(Account.id == account_id)
-        if account is None or not account.is_active or account.session_generation != generation:
-            return None
-        if account.organisation_id and account.organisation.is_suspended:
-            return None
-        return account
+    login_manager.id_attribute = "session_token"
+    login_manager.user_loader(sessions.load_account)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -139,6 +140,27 @@ def _attempt_login(form: LoginForm, tenant: str):
     return account, None
 
 
+def _current_password_ok(account: Account, password: str) -> bool:
+    """The current password, asked again to change it: throttled like a login, so a
+    borrowed session cannot be used to guess it."""
+    try:
+        throttle.check_login_allowed(account.username, client_address())
+    except throttle.Throttled:
+        return False
+    if accounts.verify_password(account, password):
+        return True
+    throttle.record_login_failure(account.username, client_address())
+    return False
+
+
+def _logged_in(bp: Blueprint, home_endpoint: str, account: Account, next_url: str | None,
+               remember: bool = False):
+    """Every step passed: a new session, the login recorded, on to where they wanted."""
+    sessions.start_session(account, remember=remember)
+    accounts.record_login(account)
+    return redirect(safe_next(next_url) or url_for(f"{bp.name}.{home_endpoint}"))
+
+
 def add_auth_routes(bp: Blueprint, tenant: str, home_endpoint: str) -> None:
     """/login, /logout and /password for one tenant."""
 
@@ -148,14 +170,13 @@ def add_auth_routes(bp: Blueprint, tenant: str, home_endpoint: str) -> None:
         form = LoginForm()
         if form.validate_on_submit():
             account, message = _attempt_login(form, tenant)
+            next_url = safe_next(request.args.get("next"))
+            if account is not None and account.has_two_factor and tenant != "public":
+                sessions.begin_second_step(account, next_url)
+                return redirect(url_for(f"{bp.name}.login_code"))
             if account is not None:
-                lang = session.get("lang")
-                session.clear()  # a fresh session at login
-                if lang:
-                    session["lang"] = lang
-                login_user(account)
-                return redirect(safe_next(request.args.get("next"))
-                                or url_for(f"{bp.name}.{home_endpoint}"))
+                remember = tenant == "public" and bool(form.remember.data)
+                return _logged_in(bp, home_endpoint, account, next_url, remember)
             flash(message, "error")
         picture = form.fresh_captcha()
         return render_template("login.html", form=form, tenant=tenant, captcha=picture)
@@ -164,7 +185,8 @@ def add_auth_routes(bp: Blueprint, tenant: str, home_endpoint: str) -> None:
     @login_required
     def logout():
         accounts.end_sessions(current_user._get_current_object(), actor=current_user)
-        logout_user()
+        sessions.fresh_session()
+        logout_user()          # after: it asks the browser to drop a remember cookie too
         flash(_l("您已安全退出"), "info")
         return redirect(url_for(f"{bp.name}.login"))
 
@@ -174,7 +196,7 @@ def add_auth_routes(bp: Blueprint, tenant: str, home_endpoint: str) -> None:
         form = PasswordForm()
         if form.validate_on_submit():
             account = current_user._get_current_object()
-            if not accounts.verify_password(account, form.current.data):
+            if not _current_password_ok(account, form.current.data):
                 form.current.errors.append(_l("当前密码不正确"))
             else:
                 try:
@@ -182,7 +204,12 @@ def add_auth_routes(bp: Blueprint, tenant: str, home_endpoint: str) -> None:
                 except ValidationError as exc:
                     form.new.errors.append(exc.message)
                 else:
-                    login_user(Account.get_by_id(account.id))
+                    sessions.start_session(Account.get_by_id(account.id))
                     flash(_l("密码已修改"), "info")
                     return redirect(url_for(f"{bp.name}.{home_endpoint}"))
         return render_template("password.html", form=form, tenant=tenant)
+
+    if tenant in two_factor.TENANTS:
+        from portal.web.auth_two_factor import add_two_factor_routes
+        add_two_factor_routes(bp, tenant, lambda account, next_url: _logged_in(
+            bp, home_endpoint, account, next_url))

@@ -1,17 +1,33 @@
-"""Pagination for every list: page number from the query string, bounded size."""
+"""Numbers from the query string (page numbers, ids), bounded, and pagination for every
+list. An unbounded number would reach the database: SQLite raises OverflowError past
+2**63 and PostgreSQL's integer columns stop at 2**31 - 1, both a 500."""
 from flask import current_app, request
 
 from portal.pagination import Page
 
-
-def page_number() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
+MAX_INT = 2**31 - 1      # the largest id any table holds (PostgreSQL `integer`)
+MAX_PAGE = 100_000
 
 
-def paginate(query, per_page: int | None = None) -> Page:
+def int_arg(name: str, default: int | None = None, low: int = 0,
+            high: int = MAX_INT) -> int | None:
+    """The query argument `name` as an int in [low, high]; `default` if absent, not a
+    number, or out of range."""
+    text = request.args.get(name, "")
+    if not text.isdigit() or len(text) > len(str(high)):   # int() of 4300+ digits raises
+        return default
+    value = int(text)
+    return value if low <= value <= high else default
+
+
+def page_number(arg: str = "page") -> int:
+    text = request.args.get(arg, "")
+    if text.isdigit() and len(text) > len(str(MAX_PAGE)):
+        return MAX_PAGE
+    return int_arg(arg, 1, 1, MAX_PAGE)
+
+
+def paginate(query, per_page: int | None = None, arg: str = "page") -> Page:
     per_page = per_page or current_app.config["PAGE_SIZE"]
-    page = page_number()
+    page = page_number(arg)
     return Page(list(query.paginate(page, per_page)), page, per_page, query.count())

@@ -2,21 +2,32 @@
 import uuid
 
 from babel import Locale
-from flask import (Flask, g, has_request_context, jsonify, render_template, request, session,
-                   url_for)
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, get_translations, refresh
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import clock
+from portal import clock, log_privacy
 from portal.context import clear_request_context, set_request_context
 from portal.db import db
 from portal.errors import Forbidden, NotFound
 from portal.extensions import babel, csrf, login_manager
 from portal.migrate import pending_migrations
-from portal.web import auth
+from portal.security_log import security_event
+from portal.web import auth, converters, headers, sessions
 
 LOCALES = ("zh_CN", "en")
 
@@ -70,15 +81,29 @@ class PortalSessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     app.session_interface = PortalSessionInterface()
+    converters.init_app(app)
+    log_privacy.configure(app.config.get("PRODUCTION"))
+    _behind_proxies(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_babel_locale, default_translation_directories=str(
         app.root_path + "/../translations"))
     _template_gettext(app)
     auth.init_login(app)
+    sessions.init_sessions(app)     # before the hooks that load the user
     _database_hooks(app)
+    headers.init_headers(app)
     _error_handlers(app)
     _template_helpers(app)
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, believe their X-Forwarded-For and -Proto
+    headers: the client's address for throttles and audit, https for Secure cookies,
+    HSTS and external URLs."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def warm_up(app: Flask) -> None:
@@ -114,7 +139,7 @@ def _template_gettext(app: Flask) -> None:
         marked safe under autoescape, always %-formatted)."""
         translated = translations(ctx).ugettext(string)
         if ctx.eval_ctx.autoescape:
-            translated = Markup(translated)
+            translated = Markup(translated)  # nosec B704 - our own catalogue's text, as Flask-Babel's newstyle gettext marks it
         if not variables and "%" not in translated:
             return translated          # formatting would change nothing
         return translated % variables
@@ -162,9 +187,25 @@ def _error_handlers(app: Flask) -> None:
     def wants_json() -> bool:
         return request.path.startswith("/api/")
 
+    def log_refusal(event: str) -> None:
+        """A refusal seen by someone logged in (or holding an API token): the ones worth
+        an operator's eye. An anonymous 404 is an ordinary missing page."""
+        token = getattr(g, "api_token", None)
+        account = token.created_by_id if token is not None else (
+            current_user.id if not wants_json() and current_user.is_authenticated else None)
+        if account is not None:
+            security_event(event, account)
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(exc):
+        security_event("csrf.refused", current_user.id if current_user.is_authenticated
+                       else None, reason=exc.description.replace(" ", "_")[:60])
+        return exc
+
     @app.errorhandler(NotFound)
     @app.errorhandler(404)
     def not_found(exc):
+        log_refusal("access.not_found")
         if wants_json():
             return jsonify(error={"code": "not_found", "message": "not found"}), 404
         return render_template("error.html", code=404), 404
@@ -172,13 +213,19 @@ def _error_handlers(app: Flask) -> None:
     @app.errorhandler(Forbidden)
     @app.errorhandler(403)
     def forbidden(exc):
+        log_refusal("access.forbidden")
         if wants_json():
             return jsonify(error={"code": "forbidden", "message": "forbidden"}), 403
         return render_template("error.html", code=403), 403
 
 
 def _template_helpers(app: Flask) -> None:
-    from portal.states import KIND_LABELS, ROLE_LABELS, SERVICE_KIND_LABELS, STATE_LABELS
+    from portal.states import (
+        KIND_LABELS,
+        ROLE_LABELS,
+        SERVICE_KIND_LABELS,
+        STATE_LABELS,
+    )
 
     @app.template_filter("local")
     def local_time(moment, fmt="%Y-%m-%d %H:%M"):

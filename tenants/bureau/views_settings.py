@@ -10,7 +10,7 @@ from portal.services import instance_settings, working_days
 from portal.states import BUREAU_ADMINS, BUREAU_READERS
 from portal.web.auth import role_required
 from portal.web.forms import EmptyForm, attach_errors
-from portal.web.pagination import paginate
+from portal.web.pagination import int_arg, paginate
 from tenants.bureau import bp
 from tenants.bureau.forms_admin import CalendarForm, EnumerationForm, SettingsForm, YearForm
 
@@ -73,7 +73,7 @@ def enumeration_edit(name):
 @role_required(*BUREAU_READERS)
 def enumeration_history(name):
     name = _enumeration_name_or_404(name)
-    shown = request.args.get("version", type=int)
+    shown = int_arg("version")
     return render_template("bureau/enumeration_history.html", name=name,
                            label=enums.LABELS.get(name, name),
                            versions=paginate(enums.enumeration_versions(name)),
@@ -125,7 +125,7 @@ def calendar_add():
 @bp.route("/calendar/<int:override_id>/delete", methods=["POST"])
 @role_required(*BUREAU_ADMINS)
 def calendar_delete(override_id):
-    year = request.args.get("year", type=int)
+    year = int_arg("year")
     if EmptyForm().validate_on_submit():
         try:
             working_days.remove_override(current_user, override_id)

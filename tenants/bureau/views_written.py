@@ -10,7 +10,7 @@ from portal.services import written_applications as written_service
 from portal.states import BUREAU_DECIDERS, BUREAU_READERS
 from portal.web.auth import role_required
 from portal.web.forms import EmptyForm, attach_errors
-from portal.web.pagination import paginate
+from portal.web.pagination import int_arg, paginate
 from portal.web.documents import send_file_of
 from tenants.bureau import bp
 from tenants.bureau.forms_accounts import RefuseForm, WrittenForm
@@ -41,9 +41,9 @@ def _prefill(form: WrittenForm) -> None:
     form.received_on.data = local_today()
     if request.args.get("kind") in written_service.KIND_LABELS:
         form.kind.data = request.args["kind"]
-    if request.args.get("account", type=int):
-        form.username.data = filer_search.get_filer(request.args.get("account", type=int)).username
-    app_id = request.args.get("application", type=int)
+    if int_arg("account"):
+        form.username.data = filer_search.get_filer(int_arg("account")).username
+    app_id = int_arg("application")
     app = Application.get_or_none(Application.id == app_id) if app_id else None
     if app is not None:
         form.kind.data, form.target_reference.data = "conflict_deletion", app.reference

@@ -2,7 +2,7 @@
 application forms, the announcements board and the violation list."""
 from dataclasses import dataclass
 
-from flask import abort, current_app, make_response, render_template, request, url_for
+from flask import abort, current_app, make_response, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -162,9 +162,4 @@ def violations():
 
 def _paginate_by(query, arg: str) -> Page:
     """Like `paginate`, for a second list on one page that keeps its own page number."""
-    try:
-        number = max(int(request.args.get(arg, 1)), 1)
-    except ValueError:
-        number = 1
-    per_page = current_app.config["PAGE_SIZE"]
-    return Page(list(query.paginate(number, per_page)), number, per_page, query.count())
+    return paginate(query, arg=arg)

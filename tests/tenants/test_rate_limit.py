@@ -3,6 +3,8 @@ import multiprocessing
 
 import pytest
 
+from tests.factories import process_config
+
 
 def _hammer(config: dict, count: int, queue) -> None:
     from portal import create_app
@@ -30,10 +32,7 @@ def test_clients_behind_a_trusted_proxy_have_their_own_buckets(app, client):
 
 @pytest.mark.slow
 def test_the_limit_is_shared_by_two_processes(app):
-    config = {key: app.config[key] for key in (
-        "TESTING", "SECRET_KEY", "DATABASE_URL", "HUEY_URL", "HUEY_IMMEDIATE",
-        "SIGNING_KEY_PATH", "LIMITS_URL")}
-    config["INSTANCE_PATH"] = app.instance_path
+    config = process_config(app)
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     workers = [context.Process(target=_hammer, args=(config, 15, queue)) for _ in range(2)]
