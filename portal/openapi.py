@@ -200,8 +200,11 @@ def param(name: str, where: str = "query", schema=None, description: str = "",
             "schema": schema or {"type": "string"}, "description": description}
 
 
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}   # 32-bit keys; larger: 404
+
+
 def path_id(name: str, description: str = "") -> dict:
-    return param(name, "path", INT, description)
+    return param(name, "path", ID, description)
 
 
 PAGE = [param("page", schema=INT, description="1-based"),

@@ -16,8 +16,7 @@ from flask_babel import lazy_gettext as _l
 from portal.errors import ValidationError
 from portal.services.fast_validators import normalise_domain
 from portal.services.registration import USERNAME
-from portal.validators import (normalise_cert_number, validate_email,
-                               validate_mobile)
+from portal.validators import normalise_cert_number, validate_email, validate_mobile
 
 PERSON_FIELDS = ("name", "cert_type", "cert_number", "mobile", "email")
 ACCOUNT_COLUMNS = ("username", "mobile", "email")
@@ -122,6 +121,8 @@ def _parse_json(text: str) -> tuple[list[Row], list[dict]]:
         items = json.loads(text)
     except ValueError as exc:
         return [], [error(0, "", _l("JSON 格式不正确：%(detail)s", detail=str(exc)))]
+    except RecursionError:      # arrays or objects nested thousands deep
+        return [], [error(0, "", _l("JSON 格式不正确：%(detail)s", detail="nested too deeply"))]
     if not isinstance(items, list):
         return [], [error(0, "", _l("JSON 文件须为对象的数组（[{…}, {…}]）"))]
     rows, errors = [], []

@@ -10,6 +10,7 @@ from portal import enumerations as enums
 from portal import validators as v
 from portal.errors import FormErrors, ValidationError
 from portal.models import InstanceSettings, IspOrganisation
+from portal.services.proposal_shape import normalise_shape
 
 SERVICE_KINDS = ("website", "app", "miniprogram", "quickapp")
 ABROAD = "其它"
@@ -172,7 +173,7 @@ def _clean_access(c: Collector, data: dict) -> dict:
 def clean_proposal(kind: str, proposed: dict, subject=None) -> dict:
     """Validate the proposal of an application of `kind`; raise FormErrors."""
     c = Collector()
-    proposed = proposed or {}
+    proposed = normalise_shape(proposed)
     nature = subject.nature if subject else (proposed.get("subject") or {}).get("nature", "")
     if kind in ("first_filing", "annual_review", "change_subject"):
         cleaned = {"subject": clean_subject(c, proposed.get("subject"))}

@@ -13,16 +13,24 @@ from flask_babel import lazy_gettext as _l
 from portal import workflow
 from portal.errors import DomainError, Forbidden, FormErrors, NotFound, ValidationError
 from portal.models import ACTIVE, AccessLink, Application, Service
-from portal.scoping import (filer_subject, get_application_for_isp, get_customer_for_isp,
-                            isp_applications, proposal_visible_to_isp)
+from portal.scoping import (
+    filer_subject,
+    get_application_for_isp,
+    get_customer_for_isp,
+    isp_applications,
+    proposal_visible_to_isp,
+)
 from portal.services import access_changes, changes, customers
-from portal.services.progress import application_events
 from portal.services.connect_check import may_connect
+from portal.services.progress import application_events
 from portal.states import Kind, State
 from portal.web.api_auth import api_actor, api_error, token_required
 from tenants.isp import api_bp
 
 MAX_PER_PAGE = 100
+# Ids are 32-bit keys on PostgreSQL, and SQLite takes no integer past 64 bits: a larger
+# id or page is answered as not found or clamped before it reaches the database.
+MAX_ID = 2**31 - 1
 
 
 class BadRequest(DomainError):
@@ -52,6 +60,17 @@ def _domain_error(exc: DomainError):
     return api_error(code, exc.message, status)
 
 
+def bounded_ids(view):
+    """An id in the path that no row can have is not found; it never reaches the
+    database (which would fail on it). Applied after the token check."""
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if any(isinstance(v, int) and v > MAX_ID for v in kwargs.values()):
+            return api_error("not_found", "not found", 404)
+        return view(*args, **kwargs)
+    return checked
+
+
 def route(rule: str, scope: str, methods=("GET",)):
     """An API route: bearer token with `scope`, domain errors answered as JSON."""
     def decorator(view):
@@ -63,7 +82,8 @@ def route(rule: str, scope: str, methods=("GET",)):
                 return view(*args, **kwargs)
             except DomainError as exc:
                 return _domain_error(exc)
-        return api_bp.route(rule, methods=list(methods))(token_required(scope)(answered))
+        return api_bp.route(rule, methods=list(methods))(
+            token_required(scope)(bounded_ids(answered)))
     return decorator
 
 
@@ -79,6 +99,8 @@ def _int(value, field: str, required: bool = True):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdecimal():
         raise ValidationError(_l("须为正整数"), field=field)
+    if len(str(value)) > len(str(MAX_ID)) or int(value) > MAX_ID:   # int() refuses 4300+ digits
+        raise ValidationError(_l("超出取值范围"), field=field)
     return int(value)
 
 
@@ -91,7 +113,7 @@ def _text(data: dict, field: str) -> str:
 
 def _arg_int(name: str, default: int) -> int:
     try:
-        return max(int(request.args.get(name, default)), 1)
+        return min(max(int(request.args.get(name, default)), 1), MAX_ID)
     except ValueError:
         raise BadRequest(_l("查询参数 %(name)s 须为整数", name=name)) from None
 

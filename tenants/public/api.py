@@ -5,16 +5,17 @@ import json
 from flask import Response, jsonify, request
 
 from portal.enumerations import all_enumerations
-from portal.openapi import build_document
 from portal.errors import ValidationError
 from portal.extensions import csrf
 from portal.models import InstanceSettings
+from portal.openapi import build_document
 from portal.services.lookup import lookup
 from portal.services.throttle import take_lookup
 from portal.web.client import client_address
 from tenants.public import api_bp
 
 csrf.exempt(api_bp)
+MAX_PAGE = 10**6        # far past any result; keeps the offset inside a 64-bit integer
 
 
 def _cached_json(payload) -> Response:
@@ -41,7 +42,7 @@ def lookup_api():
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
     try:
-        page = int(request.args.get("page", 1))
+        page = min(int(request.args.get("page", 1)), MAX_PAGE)
         result = lookup(request.args.get("q", ""), type_=request.args.get("type") or None,
                         kind=request.args.get("kind") or None, page=page)
     except ValueError:
