@@ -1,15 +1,18 @@
 """Command-line interface: `flask --app wsgi <command>`."""
 import logging
+from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from portal.db import db
 
 
 def register(app: Flask) -> None:
     for command in (migrate_command, init_command, create_isp_command, create_account_command,
-                    demo_command, worker_command, verify_audit_command):
+                    demo_command, worker_command, verify_audit_command, backup_command,
+                    restore_command):
         app.cli.add_command(command)
 
 
@@ -98,7 +101,7 @@ def worker_command(workers, periodic):
     runs each task in an app context and logs it for the bureau's task page."""
     from flask import current_app
 
-    from portal import task_log, tasks  # noqa: F401  (tasks registers the tasks)
+    from portal import task_log, tasks  # tasks registers the tasks
     from portal.queue import create_consumer, huey, run_tasks_in_app_context
     if huey.immediate:
         raise click.UsageError("HUEY_IMMEDIATE is set: tasks run inline, no consumer needed")
@@ -106,6 +109,10 @@ def worker_command(workers, periodic):
                         format="%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     run_tasks_in_app_context(current_app._get_current_object())
     task_log.connect()
+    recovered = tasks.recover_deliveries()
+    if recovered:
+        logging.getLogger(__name__).warning(
+            "re-queued %d outbox message(s) whose delivery was interrupted", recovered)
     create_consumer(workers=workers, periodic=periodic).run()
 
 
@@ -120,3 +127,45 @@ def verify_audit_command():
     else:
         click.echo(f"audit chain BROKEN at seq {report.seq}: {report.problem}", err=True)
         raise SystemExit(1)
+
+
+def _instance_paths():
+    from flask import current_app
+
+    from portal.backup import InstancePaths
+    return InstancePaths.from_config(current_app.config, current_app.instance_path)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path):
+    """Write a backup archive (tar.gz) of the database and its files; safe while the
+    portal runs (SQLite online backup, or pg_dump). See docs/operations.md."""
+    from portal.backup import BackupError, create_backup
+    try:
+        manifest = create_backup(_instance_paths(), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    size = sum(entry["size"] for entry in manifest["files"])
+    level = manifest["migrations"][-1] if manifest["migrations"] else "none"
+    click.echo(f"backup written: {path} ({len(manifest['files'])} files, {size} bytes, "
+               f"{manifest['engine']}, migrations up to {level})")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace a database that holds data or looks in use.")
+@with_appcontext
+def restore_command(path, force):
+    """Restore a backup archive: verified against its manifest, checked (integrity,
+    migrations, audit chain), then moved into place; the old files are kept aside."""
+    from portal.backup import BackupError, restore_backup
+    try:
+        report = restore_backup(_instance_paths(), path, force=force)
+    except BackupError as exc:
+        raise click.ClickException(f"restore refused: {exc}") from exc
+    manifest = report["manifest"]
+    click.echo(f"restored backup of {manifest['created_at']}: {len(manifest['files'])} "
+               f"files, audit chain intact ({report['events']} events)")

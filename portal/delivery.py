@@ -128,6 +128,13 @@ def pending_messages(older_than) -> list[tuple[int, str]]:
         OutboxMessage.created_at < older_than).limit(500).tuples())
 
 
+def unsent_messages() -> list[tuple[int, str]]:
+    """(id, channel) of every pending row: what the consumer's start-up recovery
+    compares with the tasks waiting in the queue (portal.tasks.recover_deliveries)."""
+    return list(OutboxMessage.select(OutboxMessage.id, OutboxMessage.channel).where(
+        OutboxMessage.status == "pending").order_by(OutboxMessage.id).tuples())
+
+
 # -- the bureau admin's view of mail and SMS ----------------------------------
 
 RETRYABLE_CHANNELS = ("email", "sms")    # webhooks are retried by their ISP

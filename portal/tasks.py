@@ -38,6 +38,41 @@ def sweep_outbox() -> int:
     return len(pending)
 
 
+DELIVERY_TASKS = ("deliver_outbox_message", "deliver_webhook_message")
+
+
+def waiting_message_pks() -> set[int]:
+    """Outbox rows a task in huey's queue or schedule will deliver (retries included)."""
+    pks = set()
+    for data in [*huey.storage.enqueued_items(), *huey.storage.scheduled_items()]:
+        try:
+            message = huey.serializer.deserialize(data)
+        except Exception:  # noqa: BLE001,S112 - an unreadable message names no row
+            continue
+        name, args = message.name.rsplit(".", 1)[-1], message.args or ()
+        if name in DELIVERY_TASKS and args:
+            pks.add(args[0])
+        elif name == "enqueue_deliveries" and args:
+            pks.update(pk for pk, _channel in args[0])
+    return pks
+
+
+def recover_deliveries() -> int:
+    """Queue again every pending outbox row that no waiting task will deliver, and return
+    how many. Run by `flask worker` before it takes tasks: a consumer killed (kill -9, a
+    crash, a power cut) after sending and before marking the row sent, or during a retry,
+    lost that task, and huey does not put a running task back. The row is sent again
+    with the same message id (at least once; receivers drop the repeat by its id)."""
+    from portal.notifications import enqueue_delivery
+    with task_connection():
+        unsent = delivery.unsent_messages()
+    waiting = waiting_message_pks()     # read after the rows: a row queued meanwhile is seen
+    lost = [(pk, channel) for pk, channel in unsent if pk not in waiting]
+    for message_pk, channel in lost:
+        enqueue_delivery(message_pk, channel)
+    return len(lost)
+
+
 @huey.task(retries=8, retry_delay=30, retry_backoff=2)
 def deliver_webhook_message(message_pk: int) -> bool:
     """Deliver one webhook event; retried with back-off (30 s, 1 min, 2 min ... about
