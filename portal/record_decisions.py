@@ -58,7 +58,7 @@ def _end_record(actor, target, status: str, reason: str, detail: dict | None = N
         records.end_service(target, status)
     else:
         ended = list(subject.services.where(Service.status == ACTIVE))
-        records.end_subject(subject, status)
+        records.end_subject(subject, status, actor)
     flags.clear_shell_flags(subject, ended)
     action = "record.revoke" if status == REVOKED else "record.cancel"
     for record in ended + ([] if isinstance(target, Service) else [subject]):

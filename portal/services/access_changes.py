@@ -37,7 +37,7 @@ def add_access_with_code(isp_id: int, actor, code: str, customer_ref: str = "") 
     expired code (ValidationError) or any refusal leaves everything as it was, the code too."""
     customer_ref = _clean_customer_ref(customer_ref)
     with transaction():
-        service = changes.consume_authorisation_code(code, isp_id)
+        service = changes.consume_authorisation_code(code, isp_id, actor)
         if on_access_list(service, isp_id):
             raise Refused(_l("贵单位已是该网站/APP的接入服务商，无需新增接入"))
         app = workflow.create_application(

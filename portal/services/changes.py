@@ -76,13 +76,16 @@ def create_authorisation_code(account, service: Service) -> str:
     return code
 
 
-def consume_authorisation_code(code: str, isp_id: int) -> Service:
-    """The service a valid code names; the code is used up (call inside a transaction)."""
+def consume_authorisation_code(code: str, isp_id: int, actor=None) -> Service:
+    """The service a valid code names; the code is used up, audited on the service as its
+    creation was (call inside a transaction)."""
     row = AuthorisationCode.get_or_none(AuthorisationCode.code_hash == _code_hash(code or ""))
     if row is None or row.used_at is not None or row.expires_at < utcnow():
         raise ValidationError(_l("授权码无效或已过期，请向主办者重新获取"), field="code")
     AuthorisationCode.update(used_at=utcnow(), used_by=isp_id).where(
         AuthorisationCode.id == row.id).execute()
+    record_event("authorisation_code.use", row.service, actor=actor,
+                 after={"code": row.id, "isp": isp_id})
     return row.service
 
 

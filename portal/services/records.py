@@ -1,5 +1,6 @@
 """Applying an approved application to the records. Called only by portal.workflow,
 inside the approval's transaction."""
+from portal.audit import record_event
 from portal.clock import utcnow
 from portal.models import (ACTIVE, CANCELLED, AccessLink, Account, RecordVersion, Service,
                            ServiceIp, Subject)
@@ -77,8 +78,9 @@ def end_service(service: Service, status: str) -> None:
     certificates.void_certificates(service, status)
 
 
-def end_subject(subject: Subject, status: str) -> None:
-    """Cancel or revoke a subject with every service; a cancelled owner's account closes."""
+def end_subject(subject: Subject, status: str, actor=None) -> None:
+    """Cancel or revoke a subject with every service; a cancelled owner's account closes,
+    audited on the account (the caller audits the record itself)."""
     for service in subject.services.where(Service.status == ACTIVE):
         end_service(service, status)
     subject.status, subject.ended_at = status, utcnow()
@@ -86,6 +88,9 @@ def end_subject(subject: Subject, status: str) -> None:
     if status == CANCELLED:
         Account.update(is_active=False, session_generation=Account.session_generation + 1
                        ).where(Account.id == subject.account_id).execute()
+        record_event("account.close", object_type="account", object_id=subject.account_id,
+                     actor=actor, before={"is_active": True}, after={"is_active": False},
+                     reason="subject cancelled")
 
 
 def snapshot(subject: Subject) -> dict:
