@@ -24,7 +24,7 @@ VALUES (:key, :burst >= :cost, :burst - (:burst >= :cost) * :cost, :now,
         :now + (:burst >= :cost) * :cost / :rate)
 ON CONFLICT (key) DO UPDATE SET ok = {_OK}, tokens = {_LEFT}, stamp = :now,
                                 full_at = :now + (:burst - {_LEFT}) / :rate
-RETURNING ok, tokens"""
+RETURNING ok, tokens"""  # nosec B608 - constant fragments; values are bound
 # Seconds between purges of full buckets and expired values, per process. A purge scans
 # the table (an index on full_at would cost every take more than the scans cost).
 PURGE_EVERY = 60.0

@@ -8,8 +8,8 @@ bash scripts/install.sh test || exit 1
 bash scripts/browser.sh || exit 1
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n 2)
 
-echo "== SQLite (whole suite)"
-"${PYTEST[@]}" "$@"
+echo "== SQLite (whole suite, with branch coverage of portal/ and tenants/)"
+"${PYTEST[@]}" --cov --cov-report=term:skip-covered --cov-fail-under=90 "$@"
 sqlite_rc=$?
 
 echo "== PostgreSQL + Redis (unit and functional tests)"

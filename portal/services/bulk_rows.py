@@ -34,7 +34,8 @@ def existing_values(model, field: str, values: Sequence, **equal) -> set:
     found = set()
     for page in pages(sorted(set(values))):
         marks = ", ".join([db.param] * len(page))
-        sql = f'SELECT "{column}" FROM "{meta.table_name}" WHERE "{column}" IN ({marks}){where}'
+        # Names come from the model's metadata; every value is a bound parameter.
+        sql = f'SELECT "{column}" FROM "{meta.table_name}" WHERE "{column}" IN ({marks}){where}'  # nosec B608 - as said above
         found.update(value for (value,) in db.execute_sql(sql, (*page, *equal.values())))
     return found
 
@@ -66,7 +67,7 @@ def reserve_ids(model, count: int) -> list[int]:
         raise RuntimeError("reserve_ids needs the caller's transaction")
     table, pk = model._meta.table_name, model._meta.primary_key.column_name
     if is_sqlite():
-        (top,) = db.execute_sql(f'SELECT MAX("{pk}") FROM "{table}"').fetchone()
+        (top,) = db.execute_sql(f'SELECT MAX("{pk}") FROM "{table}"').fetchone()  # nosec B608 - model names
         start = (top or 0) + 1
         return list(range(start, start + count))
     cursor = db.execute_sql("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
@@ -85,10 +86,10 @@ def insert_rows(model, columns: Sequence[str], rows: Sequence[tuple]) -> int:
     with _driver_errors:   # as peewee's own IntegrityError etc., like execute_sql raises
         if is_sqlite():
             marks = ", ".join("?" * len(columns))
-            cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+            cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)  # nosec B608 - model names, bound values
         else:
             from psycopg2.extras import execute_values
-            execute_values(cursor, f'INSERT INTO "{table}" ({names}) VALUES %s', rows,
+            execute_values(cursor, f'INSERT INTO "{table}" ({names}) VALUES %s', rows,  # nosec B608 - model names, bound values
                            page_size=PAGE)
     return len(rows)
 

@@ -171,7 +171,7 @@ class _Plan:
                 fill.append((index, constant))
                 args.append("%s")
                 text += f"${len(args)}" + piece
-        digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+        digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
         self.name = f"portal_lookup_{digest}"
         self.prepare = f"PREPARE {self.name} AS {text}"
         self.execute = f"EXECUTE {self.name} ({', '.join(args)})"
