@@ -83,10 +83,15 @@ def load_config(instance_path, override=None, environ=None):
 
 def _cookie_flags(config) -> None:
     """Cookies are Secure when the portal is served over HTTPS (PREFERRED_URL_SCHEME=https
-    or SESSION_COOKIE_SECURE=1); the remember cookie follows the session cookie."""
+    or SESSION_COOKIE_SECURE=1); the remember cookie follows the session cookie. Secure
+    cookies take the `__Host-` prefix: a browser then refuses one set by another host or
+    a subdomain, or without Secure and Path=/."""
     if "SESSION_COOKIE_SECURE" not in config:
         config["SESSION_COOKIE_SECURE"] = config["PREFERRED_URL_SCHEME"] == "https"
     config["REMEMBER_COOKIE_SECURE"] = bool(config["SESSION_COOKIE_SECURE"])
+    if config["SESSION_COOKIE_SECURE"]:
+        config.setdefault("SESSION_COOKIE_NAME", "__Host-session")
+        config.setdefault("REMEMBER_COOKIE_NAME", "__Host-remember")
 
 
 def _instance_secret(config, instance):

@@ -64,18 +64,22 @@ def _snapshot():
 
 
 def _reset_pg(snapshot):
+    """Empty every table and put the initialised instance back, in one transaction.
+    DELETE with foreign-key triggers off (session_replication_role, the test role is a
+    superuser) costs a fifth of a TRUNCATE of every table, which rewrites each file."""
     from portal.models import ALL_MODELS
-    tables = ", ".join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
-    db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    for model, rows in snapshot.items():
-        if rows:
-            model.insert_many(rows).execute()
-    for model in ALL_MODELS:
-        pk = model._meta.primary_key
-        if getattr(pk, "field_type", "") == "AUTO":
-            table = model._meta.table_name
-            db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{pk.column_name}'), "
-                           f"COALESCE((SELECT MAX({pk.column_name}) FROM \"{table}\"), 0) + 1, false)")
+    with db.atomic():
+        db.execute_sql("SET LOCAL session_replication_role = replica")
+        db.execute_sql("; ".join(f'DELETE FROM "{m._meta.table_name}"' for m in ALL_MODELS))
+        for model, rows in snapshot.items():
+            if rows:
+                model.insert_many(rows).execute()
+        serial = [(m._meta.table_name, m._meta.primary_key.column_name) for m in ALL_MODELS
+                  if getattr(m._meta.primary_key, "field_type", "") == "AUTO"]
+        db.execute_sql("SELECT " + ", ".join(
+            f"setval(pg_get_serial_sequence('\"{table}\"', '{pk}'), "
+            f"COALESCE((SELECT MAX({pk}) FROM \"{table}\"), 0) + 1, false)"
+            for table, pk in serial))
 
 
 @pytest.fixture

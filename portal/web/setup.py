@@ -1,9 +1,11 @@
 """Request lifecycle, i18n, error pages and template helpers, attached by the factory."""
+import re
 import uuid
 
 from babel import Locale
 from flask import (
     Flask,
+    current_app,
     g,
     has_request_context,
     jsonify,
@@ -167,7 +169,7 @@ def _database_hooks(app: Flask) -> None:
             if pending_migrations():
                 return render_template("unmigrated.html"), 503
             state["migrated"] = True
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        g.request_id = _request_id()
         api = is_api_request()     # no cookie session: no remembered language, no login
         if not api and request.args.get("lang") in LOCALES:
             session["lang"] = request.args["lang"]
@@ -181,6 +183,19 @@ def _database_hooks(app: Flask) -> None:
         clear_request_context()
         if not db.is_closed():
             db.close()
+
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def _request_id() -> str:
+    """The id that ties a request's audit events and log lines together: a trusted
+    proxy's X-Request-Id when it is well formed, else a new one (a client's own header
+    would let it write what it likes into the audit log)."""
+    given = request.headers.get("X-Request-Id", "")
+    if current_app.config.get("TRUSTED_PROXIES") and REQUEST_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
 
 
 def _error_handlers(app: Flask) -> None:

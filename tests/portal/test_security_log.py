@@ -67,3 +67,20 @@ def test_a_bad_api_token_is_logged(client, security_lines):
 def test_a_post_without_csrf_token_is_logged(client, security_lines):
     assert client.post("/login", data={"username": "x"}).status_code == 400
     assert any(x.startswith("csrf.refused") for x in security_lines())
+
+
+def test_a_clients_request_id_is_not_believed_without_a_trusted_proxy(app, client, make_filer,
+                                                                       login):
+    from portal.models import AuditEvent
+    filer = make_filer()
+    client.environ_base["HTTP_X_REQUEST_ID"] = "forged-request-id"
+    login(filer.username)
+    assert not AuditEvent.select().where(AuditEvent.request_id == "forged-request-id").exists()
+    app.config["TRUSTED_PROXIES"] = 1
+    client.post("/logout", data={"csrf_token": _token(client)})
+    assert AuditEvent.select().where(AuditEvent.request_id == "forged-request-id").exists()
+
+
+def _token(client):
+    from tests.conftest import csrf_token
+    return csrf_token(client, "/home")

@@ -9,6 +9,7 @@ import pytest
 from portal import ROOT, create_app
 from portal.config import load_config
 from portal.web.headers import CSP
+from tests.factories import process_config
 
 PUBLIC = ["/", "/login", "/isp/login", "/bureau/login", "/register", "/password/forgot",
           "/help", "/no-such-page", "/static/portal.css", "/api/v1/lookup?q=x.example",
@@ -86,17 +87,16 @@ def test_templates_hold_no_inline_script_or_style():
 
 
 def test_cookies_are_secure_and_hsts_is_sent_behind_an_https_proxy(app):
-    config = {key: app.config[key] for key in (
-        "TESTING", "SECRET_KEY", "DATABASE_URL", "HUEY_URL", "HUEY_IMMEDIATE",
-        "SIGNING_KEY_PATH", "LIMITS_URL")}
-    config.update(INSTANCE_PATH=app.instance_path, TRUSTED_PROXIES=1,
-                  PREFERRED_URL_SCHEME="https")
+    config = process_config(app)
+    config.update(TRUSTED_PROXIES=1, PREFERRED_URL_SCHEME="https")
     secure = create_app(config).test_client()
     response = secure.get("/login", headers={"X-Forwarded-Proto": "https",
                                              "X-Forwarded-For": "198.51.100.7"})
-    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    cookie = next(h for h in response.headers.getlist("Set-Cookie")
+                  if h.startswith("__Host-session="))      # the prefix: this host only
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Path=/" in cookie and "Domain" not in cookie
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     plain = app.test_client().get("/login")
     assert "Strict-Transport-Security" not in plain.headers
     assert "Secure" not in next(h for h in plain.headers.getlist("Set-Cookie")

@@ -21,6 +21,16 @@ def test_lookup_api_answers_429_with_retry_after(client):
     assert response.get_json()["error"]["code"] == "rate_limited"
 
 
+def test_the_lookup_page_shares_the_api_bucket(client):
+    """The HTML page is no way around the API's limit: both take from one bucket."""
+    codes = [client.get("/api/v1/lookup?q=nothing.example").status_code for _ in range(20)]
+    assert codes == [200] * 20
+    response = client.get("/lookup?q=nothing.example")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert "查询过于频繁" in response.get_data(as_text=True)
+    assert client.get("/lookup").status_code == 200      # the empty form costs nothing
+
+
 def test_clients_behind_a_trusted_proxy_have_their_own_buckets(app, client):
     app.config["TRUSTED_PROXIES"] = 1
     for address in ("198.51.100.1", "198.51.100.2"):
