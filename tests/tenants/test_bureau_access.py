@@ -10,8 +10,10 @@ import pytest
 
 from portal.states import BUREAU_ADMINS, BUREAU_DECIDERS, BUREAU_READERS
 
-# Pages every bureau account may open whatever its role (its own login, logout, password).
-OPEN_TO_ANY_ROLE = {"bureau.login", "bureau.logout", "bureau.password", "bureau.static"}
+# Pages every bureau account may open whatever its role (its own login and second login
+# step, logout, password and second factor).
+OPEN_TO_ANY_ROLE = {"bureau.login", "bureau.login_code", "bureau.logout", "bureau.password",
+                    "bureau.two_factor", "bureau.static"}
 ROLE_SETS = {BUREAU_READERS, BUREAU_DECIDERS, BUREAU_ADMINS}
 
 

@@ -85,6 +85,7 @@ def test_queue_shows_working_days_left_and_overdue(client, login, reviewer, make
     html = html_of(client, "/bureau/queue")
     assert "剩 20 个工作日" in html and str(app.due_on) in html
     clock(datetime(2026, 4, 2, 2, 0))       # well past the 20 working days
+    login(reviewer.username, tenant="bureau")   # weeks idle: that session has ended
     html = html_of(client, "/bureau/queue?due=overdue")
     assert app.reference in html and "已超期" in html and 'class="flagged"' in html
     assert app.reference not in html_of(client, "/bureau/queue?due=soon")
