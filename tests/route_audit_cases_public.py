@@ -50,7 +50,7 @@ def registered(w):
     data.update(username="newfiler", password=PASSWORD, confirm=PASSWORD,
                 mobile="13912345678", email="new@mail.example")
     assert w.client.post("/register", data=data).status_code == 302
-    return Account.get(Account.username == "newfiler")
+    return w.login(Account.get(Account.username == "newfiler"))
 
 
 # -- accounts -------------------------------------------------------------------------------

@@ -14,10 +14,13 @@ from portal.clock import utcnow
 from portal.db import transaction
 from portal.errors import FormErrors, ValidationError
 from portal.models import Account
-from portal.services import accounts, codes
+from portal.security_log import security_event
+from portal.services import accounts, codes, throttle
 from portal.validators import validate_email, validate_mobile
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{3,31}$")
+TAKEN_TEXT = ("您在备案系统提交的注册未完成：用户名“{username}”已被使用。"
+              "请换一个用户名重新注册；如果这是您自己的账号，请直接登录或找回密码。")
 
 
 def _clean(username: str, mobile: str, email: str) -> tuple[str, str, str]:
@@ -35,12 +38,38 @@ def _clean(username: str, mobile: str, email: str) -> tuple[str, str, str]:
 
 
 def register_filer(username: str, password: str, mobile: str, email: str, client: str = ""):
-    """Create a self-registered filer; codes go to the mobile and the email."""
+    """Create a self-registered filer; codes go to the mobile and the email. Returns the
+    account, or None when the username is taken.
+
+    A taken username gets the caller the same answer as a free one: the email, not the
+    page, says it is taken. Whether an account exists is then learnt only by someone who
+    reads that mailbox, one throttled message at a time, not by anyone with a form."""
     username, mobile, email = _clean(username, mobile, email)
-    account, _ = accounts.create_account(username, password, tenant="public", role="filer",
-                                         created_via="self", mobile=mobile, email=email)
+    accounts.check_new_password(password)     # the same errors whatever the username
+    try:
+        account, _ = accounts.create_account(username, password, tenant="public",
+                                             role="filer", created_via="self", mobile=mobile,
+                                             email=email)
+    except ValidationError as exc:
+        if exc.field != "username":
+            raise
+        _tell_username_taken(username, password, mobile, email, client)
+        return None
     send_identity_codes(account, client)
     return account
+
+
+def _tell_username_taken(username: str, password: str, mobile: str, email: str,
+                         client: str) -> None:
+    """What a registration does, with a taken username: the same KDF run and the same
+    code-sending throttle, and an email saying so instead of the codes."""
+    accounts.hash_password(password)
+    for target in (mobile, email):
+        throttle.check_code_send(target, client)
+    security_event("register.username_taken")
+    with transaction():
+        notifications.email(email, "备案系统注册提醒", TAKEN_TEXT.format(username=username),
+                            purpose="register")
 
 
 def send_identity_codes(account, client: str = "") -> None:

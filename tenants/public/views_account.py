@@ -1,7 +1,7 @@
 """The filer's account: registration, identity check, recovery of password and username."""
 from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from portal.errors import FIXABLE
 from portal.services import captcha, registration
@@ -31,17 +31,16 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit() and _captcha_ok(form):
         try:
-            account = registration.register_filer(form.username.data, form.password.data,
-                                                  form.mobile.data, form.email.data,
-                                                  client_address())
+            registration.register_filer(form.username.data, form.password.data,
+                                        form.mobile.data, form.email.data, client_address())
         except Throttled as exc:
             flash(exc.message, "error")
         except FIXABLE as exc:
             attach_errors(form, exc)
-        else:
-            login_user(account)
-            flash(_l("注册成功：验证码已发送到您的手机和邮箱，请输入以完成验证"), "info")
-            return redirect(url_for("public.verify_identity"))
+        else:   # the same answer whether the username was free or taken (the email says)
+            flash(_l("注册已提交：请查收手机短信和邮件，然后用新用户名和密码登录，"
+                     "输入两个验证码完成验证"), "info")
+            return redirect(url_for("public.login"))
     return render_template("public/register.html", form=form, captcha=form.fresh_captcha())
 
 

@@ -34,6 +34,8 @@ def register(page, base, shoot):
     solve_captcha(page, base)
     shoot(page, "01-register")
     page.click("button[type=submit]")
+    assert page.url.endswith("/login")         # the same answer had the name been taken
+    login(page, base, "/login", "zhangsan", PASSWORD)
     assert page.url.endswith("/verify")
 
 

@@ -39,6 +39,9 @@ def register(j, page, mailbox):
     solve_captcha(page, j.base)
     j.step(page, "register", j.t("注册主办者账号"))
     j.click_button(page, "注册")
+    j.step(page, "registered", j.t("注册已提交：请查收手机短信和邮件，然后用新用户名和密码登录，"
+                                   "输入两个验证码完成验证"))
+    j.login(page, "/login", "zhangsan", "a long and private passphrase", "filer")
     j.step(page, "verify", j.t("验证手机和邮箱"))
     mailbox.goto(j.base + "/bureau/mailbox")
     j.step(mailbox, "mailbox", j.t("邮件与短信"), "13912345678")

@@ -60,6 +60,9 @@ def drive_account_journey(client) -> None:
     data.update(username="privateperson", password=PASSWORD, confirm=PASSWORD, mobile=MOBILE,
                 email=EMAIL)
     assert client.post("/register", data=data).status_code == 302
+    data = form_tokens(client, "/login")
+    data.update(username="privateperson", password=PASSWORD)
+    client.post("/login", data=data)
     client.post("/verify/resend", data=form_tokens(client, "/verify"))
     client.post("/logout", data=form_tokens(client, "/verify"))
     for _ in range(3):

@@ -77,7 +77,6 @@ def test_a_128_character_password_registers_and_logs_in(client, login):
                 mobile="13912345670", email="long@mail.example")
     assert client.post("/register", data=data).status_code == 302
     assert verify_password(Account.get(Account.username == "longpass"), LONG[:128])
-    client.post("/logout", data=form_tokens(client, "/verify"))
     assert login("longpass", LONG[:128]).status_code == 302
 
 

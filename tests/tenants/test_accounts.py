@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from portal.models import Account, OutboxMessage
+from portal.models import Account, OutboxMessage, VerificationCode
 from tests.conftest import CSRF_RE, form_tokens
 from tests.factories import PASSWORD
 
@@ -22,14 +22,28 @@ def register(client, **overrides):
     return client.post("/register", data=data)
 
 
+def register_and_log_in(client, **overrides):
+    """Register, then log in with the new account: the first login asks for the codes."""
+    assert register(client, **overrides).location.endswith("/login")
+    data = form_tokens(client, "/login")
+    data.update(username=overrides.get("username", "newfiler"),
+                password=overrides.get("password", PASSWORD))
+    return client.post("/login", data=data)
+
+
 def test_register_then_verify_both_codes(client):
     response = register(client)
-    assert response.status_code == 302 and response.location.endswith("/verify")
-    account = Account.get(Account.username == "newfiler")
+    assert response.status_code == 302 and response.location.endswith("/login")
+    assert client.get("/login").status_code == 200     # nobody is logged in yet
+    assert client.get("/home").location.split("?")[0].endswith("/login")
+    response = register_and_log_in(client, username="newfiler2", email="new2@mail.example",
+                                   mobile="13912345679")
+    assert response.status_code == 302
+    account = Account.get(Account.username == "newfiler2")
     assert account.created_via == "self" and not account.identity_verified
     assert client.get("/home").location.endswith("/verify")
     data = form_tokens(client, "/verify")
-    data.update(mobile_code=last_code("13912345678"), email_code=last_code("new@mail.example"))
+    data.update(mobile_code=last_code("13912345679"), email_code=last_code("new2@mail.example"))
     assert client.post("/verify", data=data).location.endswith("/home")
     assert Account.get_by_id(account.id).identity_verified
     assert client.get("/home").status_code == 200
@@ -51,13 +65,21 @@ def test_registration_errors_are_shown_and_nothing_is_created(client, overrides,
                                                                         "newfiler")).exists()
 
 
-def test_a_taken_username_is_refused(client, make_filer):
+def test_a_taken_username_gets_the_same_answer_and_the_email_says_so(client, make_filer):
+    """No account enumeration through registration: the page answers as for a free name."""
     filer = make_filer()
-    assert "已被使用" in register(client, username=filer.username).get_data(as_text=True)
+    free, taken = register(client), register(client, username=filer.username,
+                                             email="someone@mail.example")
+    assert (free.status_code, free.location) == (taken.status_code, taken.location)
+    assert Account.select().where(Account.username == filer.username).count() == 1
+    [message] = OutboxMessage.select().where(OutboxMessage.recipient == "someone@mail.example")
+    assert filer.username in message.body and "已被使用" in message.body
+    assert not VerificationCode.select().where(VerificationCode.target == "someone@mail.example"
+                                               ).exists()
 
 
 def test_wrong_identity_code_is_refused_and_counted(client):
-    register(client)
+    register_and_log_in(client)
     data = form_tokens(client, "/verify")
     data.update(mobile_code="000000", email_code=last_code("new@mail.example"))
     html = client.post("/verify", data=data).get_data(as_text=True)
@@ -66,7 +88,7 @@ def test_wrong_identity_code_is_refused_and_counted(client):
 
 
 def test_a_new_email_gets_a_new_code(client):
-    register(client)
+    register_and_log_in(client)
     data = form_tokens(client, "/verify")
     data.update(email="other@mail.example")
     client.post("/verify/email", data=data)
@@ -75,7 +97,7 @@ def test_a_new_email_gets_a_new_code(client):
 
 
 def test_code_sending_is_throttled(client):
-    register(client)
+    register_and_log_in(client)
     for _ in range(3):
         client.post("/verify/resend", data=form_tokens(client, "/verify"))
     html = client.get("/verify").get_data(as_text=True)
