@@ -142,6 +142,8 @@ def unpack_archive(archive: Path, staging: Path) -> dict:
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
                 if member.name == MANIFEST:
+                    if not member.isfile():
+                        raise BackupError("the archive's manifest is not a file")
                     manifest = _read_manifest(tar.extractfile(member))
                     continue
                 found[member.name] = _extract(tar, member, staging)
@@ -187,7 +189,7 @@ def _well_formed(manifest: dict) -> bool:
 
 def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, staging: Path):
     name = PurePosixPath(member.name)
-    if (not member.isfile() or name.is_absolute() or ".." in name.parts
+    if (not member.isfile() or not name.parts or name.is_absolute() or ".." in name.parts
             or name.parts[0] not in ("database", "files", "uploads")):
         raise BackupError(f"unexpected member in the archive: {member.name}")
     target = staging.joinpath(*name.parts)

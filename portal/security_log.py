@@ -16,8 +16,10 @@ log = logging.getLogger("portal.security")
 
 
 def username_digest(username: str) -> str:
+    """Keyed by the instance's secret: a log reader cannot test guesses against it."""
+    from portal.services.accounts import derived_key    # accounts imports throttle, this
     return hashlib.blake2s((username or "").strip().lower().encode(), digest_size=6,
-                           key=b"portal.security").hexdigest()
+                           key=derived_key(b"portal security log")).hexdigest()
 
 
 def _where() -> dict:

@@ -31,7 +31,7 @@ def enrol_case(tenant):
         html = w.client.get(page).get_data(as_text=True)
         secret = SECRET_RE.search(html).group(1).replace(" ", "")
         code = two_factor.code_at(secret, two_factor.current_step())
-        return Req(page, {**w.csrf(page), "code": code})
+        return Req(page, {**w.csrf(page), "password": PASSWORD, "code": code})
     return enrol
 
 
@@ -40,7 +40,7 @@ def login_code_case(tenant):
         frozen(w)
         account, secret = staff_of(w, tenant), two_factor.new_secret()
         now = two_factor.current_step()
-        two_factor.enrol(account, secret, two_factor.code_at(secret, now - 1))
+        two_factor.enrol(account, PASSWORD, secret, two_factor.code_at(secret, now - 1))
         data = {**form_tokens(w.client, f"/{tenant}/login"), "username": account.username,
                 "password": PASSWORD}
         response = w.client.post(f"/{tenant}/login", data=data)

@@ -62,7 +62,7 @@ class _Walk:
         if isinstance(value, str) and value.strip() in NO_ISP:
             return value
         text = str(value).strip() if isinstance(value, (str, int)) else ""
-        if isinstance(value, bool) or not text.isdigit() or len(text) > 10 \
+        if isinstance(value, bool) or not text.isdecimal() or len(text) > 10 \
                 or not 0 < int(text) <= MAX_ID:
             return self.wrong(path)
         return int(text)

@@ -22,6 +22,7 @@ from portal.clock import utcnow
 from portal.db import transaction
 from portal.errors import Refused, ValidationError
 from portal.models import Account
+from portal.security_log import security_event
 from portal.services import accounts
 
 ISSUER = "ICP备案系统"
@@ -76,6 +77,8 @@ def code_at(secret: str, step: int) -> str:
 def _matching_step(secret: str, code: str, after: int) -> int | None:
     """The step (later than `after`) whose code is `code`, or None."""
     code = "".join((code or "").split())
+    if not (code.isascii() and code.isdecimal()):   # compare_digest refuses non-ASCII text
+        return None
     now, found = current_step(), None
     for step in range(now - DRIFT, now + DRIFT + 1):
         if step > after and hmac.compare_digest(code_at(secret, step), code) and found is None:
@@ -83,22 +86,37 @@ def _matching_step(secret: str, code: str, after: int) -> int | None:
     return found
 
 
+def _readable_secret(account: Account) -> str:
+    """The secret, or "" (no code matches) when it was sealed under another key: after a
+    SECRET_KEY change only an admin's reset lets the account in again."""
+    try:
+        return unseal(account.totp_secret)
+    except ValueError:
+        security_event("two_factor.unreadable_secret", account.id)
+        return ""
+
+
 def _failed(account: Account, during: str) -> None:
     with transaction():
         record_event("account.two_factor_failed", account, actor=account, reason=during)
 
 
-def enrol(account: Account, secret: str, code: str) -> None:
-    """Turn the second factor on once the app shows the right code for `secret`."""
+def enrol(account: Account, password: str, secret: str, code: str) -> None:
+    """Turn the second factor on once the app shows the right code for `secret`. The
+    password is asked again: someone with a borrowed session must not bind their own app
+    and lock the owner out."""
     if not can_use(account) or account.has_two_factor:
         raise Refused(_l("二次验证已开启"))
+    if not accounts.verify_password(account, password):
+        raise ValidationError(_l("密码不正确"), field="password")
     step = _matching_step(secret, code, 0)
     if step is None:
         _failed(account, "enrol")
         raise ValidationError(_l("动态验证码不正确"), field="code")
     with transaction():
         Account.update(totp_secret=seal(secret), totp_last_step=step,
-                       totp_enabled_at=utcnow()).where(Account.id == account.id).execute()
+                       totp_enabled_at=utcnow()).where(Account.id == account.id,
+                                                       Account.totp_secret == "").execute()
         record_event("account.two_factor_enrol", account, actor=account)
 
 
@@ -117,8 +135,8 @@ def check_code(account: Account, code: str, during: str = "login") -> bool:
     """True once for a right code: its step is claimed atomically, so the same code (or
     an older one) is refused afterwards, even by a concurrent request."""
     fresh = Account.get_by_id(account.id)
-    step = _matching_step(unseal(fresh.totp_secret), code, fresh.totp_last_step) \
-        if fresh.has_two_factor else None
+    secret = _readable_secret(fresh) if fresh.has_two_factor else ""
+    step = _matching_step(secret, code, fresh.totp_last_step) if secret else None
     if step is not None:
         with transaction():
             claimed = Account.update(totp_last_step=step).where(

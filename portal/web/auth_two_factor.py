@@ -25,7 +25,8 @@ class CodeForm(FlaskForm):
                        description=_l("身份验证器应用中显示的 6 位数字"))
 
 
-class DisableForm(CodeForm):
+class PasswordCodeForm(CodeForm):
+    """Turning the second factor on or off: the password and a current code."""
     password = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=256)])
 
 
@@ -55,12 +56,16 @@ def _enrol_secret() -> str:
 
 
 def _enrol_page(bp: Blueprint, tenant: str, account):
-    form, secret = CodeForm(), _enrol_secret()
+    form, secret = PasswordCodeForm(), _enrol_secret()
     if form.validate_on_submit():
         try:
-            two_factor.enrol(account, secret, form.code.data)
+            throttle.check_login_allowed(account.username, client_address())
+            two_factor.enrol(account, form.password.data, secret, form.code.data)
+        except throttle.Throttled as exc:
+            flash(exc.message, "error")
         except ValidationError as exc:
-            form.code.errors.append(exc.message)
+            throttle.record_login_failure(account.username, client_address())
+            getattr(form, exc.field or "code").errors.append(exc.message)
         else:
             session.pop(ENROL_KEY, None)
             flash(_l("二次验证已开启，下次登录时需要输入动态验证码"), "info")
@@ -72,7 +77,7 @@ def _enrol_page(bp: Blueprint, tenant: str, account):
 
 
 def _disable_page(bp: Blueprint, tenant: str, account):
-    form = DisableForm()
+    form = PasswordCodeForm()
     if form.validate_on_submit():
         try:
             throttle.check_login_allowed(account.username, client_address())

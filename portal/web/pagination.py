@@ -14,17 +14,18 @@ def int_arg(name: str, default: int | None = None, low: int = 0,
     """The query argument `name` as an int in [low, high]; `default` if absent, not a
     number, or out of range."""
     text = request.args.get(name, "")
-    if not text.isdigit() or len(text) > len(str(high)):   # int() of 4300+ digits raises
+    if not text.isdecimal() or len(text) > len(str(high)):   # int() of 4300+ digits raises
         return default
     value = int(text)
     return value if low <= value <= high else default
 
 
 def page_number(arg: str = "page") -> int:
+    """1 to MAX_PAGE; a larger number is the last reachable page, anything else 1."""
     text = request.args.get(arg, "")
-    if text.isdigit() and len(text) > len(str(MAX_PAGE)):
-        return MAX_PAGE
-    return int_arg(arg, 1, 1, MAX_PAGE)
+    if not text.isdecimal():
+        return 1
+    return max(1, min(int(text) if len(text) <= 7 else MAX_PAGE, MAX_PAGE))
 
 
 def paginate(query, per_page: int | None = None, arg: str = "page") -> Page:

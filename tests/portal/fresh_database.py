@@ -7,6 +7,8 @@ import hashlib
 import os
 import shutil
 
+from peewee import OperationalError
+
 from portal import ephemeral
 from portal.db import db, is_sqlite
 from portal.models import ALL_MODELS
@@ -28,7 +30,10 @@ def reset_database(app, template_db) -> None:
     huey.flush()
 
 
-def _copy_template(template) -> None:
+def _copy_template(template, tries: int = 3) -> None:
+    """The files replaced under a closed pool. Now and then (one run in several, under
+    load) the first connection after it fails with "disk I/O error": the copy is then
+    made again."""
     path = db.obj.database
     if not db.is_closed():
         db.close()
@@ -37,7 +42,12 @@ def _copy_template(template) -> None:
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
     shutil.copy(template, path)
-    db.connect(reuse_if_open=True)
+    try:
+        db.connect(reuse_if_open=True)
+    except OperationalError:
+        if tries <= 1:
+            raise
+        _copy_template(template, tries - 1)
 
 
 def fingerprint() -> str:

@@ -193,7 +193,8 @@ def test_a_dry_run_import_of_any_file_reports(app, isp, data):
 @pytest.mark.parametrize("proposed, path", [
     ({"subject": True}, "subject"), ({"services": 5}, "services"),
     ({"services": ["x"]}, "services.0"), ({"services": [{"isps": [":"]}]}, "services.0.isps.0"),
-    ({"services": [{"isps": [2**40]}]}, "services.0.isps.0"), ([], "proposal")])
+    ({"services": [{"isps": [2**40]}]}, "services.0.isps.0"),
+    ({"services": [{"isps": ["²"]}]}, "services.0.isps.0"), ([], "proposal")])
 def test_a_wrong_shape_names_its_path(app, proposed, path):
     with app.test_request_context(), pytest.raises(FormErrors) as caught:
         clean_proposal(Kind.FIRST_FILING, proposed)

@@ -7,6 +7,7 @@ import pytest
 from portal.models import Account, AuditEvent
 from portal.services import two_factor
 from tests.conftest import form_tokens
+from tests.factories import PASSWORD
 from tests.tenants.test_filing import post
 from tests.tenants.test_sessions import log_in
 
@@ -21,7 +22,7 @@ def enrolled(account) -> str:
     """Turn the second factor on for `account` (through the service, with the previous
     step's code, so that the current one is still unused); returns the secret."""
     secret = two_factor.new_secret()
-    two_factor.enrol(account, secret, code_now(secret, steps=-1))
+    two_factor.enrol(account, PASSWORD, secret, code_now(secret, steps=-1))
     return secret
 
 
@@ -39,6 +40,11 @@ def test_staff_enrol_with_the_qr_page(client, make_account, isp, moment, tenant)
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', html).group(1)
     secret = secret.replace(" ", "")
     data = form_tokens(client, f"/{tenant}/two-factor")
+    data.update(password="not the password", code=code_now(secret))
+    assert "密码不正确" in client.post(f"/{tenant}/two-factor", data=data).get_data(
+        as_text=True)                    # a borrowed session cannot turn it on
+    data = form_tokens(client, f"/{tenant}/two-factor")
+    data["password"] = PASSWORD
     data["code"] = "000000" if code_now(secret) != "000000" else "111111"
     assert "动态验证码不正确" in client.post(f"/{tenant}/two-factor", data=data).get_data(
         as_text=True)
@@ -51,6 +57,20 @@ def test_staff_enrol_with_the_qr_page(client, make_account, isp, moment, tenant)
     page = client.get(f"/{tenant}/two-factor").get_data(as_text=True)
     assert secret[:8] not in page.replace(" ", "") and "关闭二次验证" in page
     assert events("account.two_factor_enrol", member) == 1
+
+
+def test_a_code_in_full_width_digits_is_wrong_not_an_error(app, isp, moment):
+    secret = enrolled(isp.operator)
+    wide = "".join(chr(ord(d) + 0xFEE0) for d in code_now(secret))
+    with app.test_request_context():
+        assert not two_factor.check_code(Account.get_by_id(isp.operator.id), wide)
+
+
+def test_a_secret_the_key_cannot_read_refuses_the_code(app, isp, moment):
+    secret = enrolled(isp.operator)
+    Account.update(totp_secret="v1$" + "A" * 40).where(Account.id == isp.operator.id).execute()
+    with app.test_request_context():
+        assert not two_factor.check_code(Account.get_by_id(isp.operator.id), code_now(secret))
 
 
 def test_filers_have_no_second_factor_pages(client, login, make_filer):
