@@ -7,6 +7,7 @@ token with the read or write scope (created by the ISP admin at /isp/tokens).
 """
 import copy
 
+from portal.models.base import MAX_ID
 from portal.states import Kind, State
 
 
@@ -200,7 +201,7 @@ def param(name: str, where: str = "query", schema=None, description: str = "",
             "schema": schema or {"type": "string"}, "description": description}
 
 
-ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}   # 32-bit keys; larger: 404
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}   # 32-bit keys; larger: 404
 
 
 def path_id(name: str, description: str = "") -> dict:

@@ -9,8 +9,8 @@ keys it does not know are kept as they are."""
 from flask_babel import lazy_gettext as _l
 
 from portal.errors import FormErrors
+from portal.models.base import MAX_ID
 
-MAX_ID = 2**31 - 1
 TEXT, ID, ANY = "text", "id", "any"
 PERSON = {key: TEXT for key in ("name", "cert_type", "cert_number", "mobile", "phone",
                                 "email", "emergency_contact")}

@@ -3,11 +3,11 @@
 answer 500."""
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from portal.web.pagination import MAX_INT
+from portal.models.base import MAX_ID
 
 
 class BoundedIntConverter(IntegerConverter):
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INT, signed=False):
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
     def to_python(self, value: str) -> int:

@@ -3,14 +3,14 @@ list. An unbounded number would reach the database: SQLite raises OverflowError 
 2**63 and PostgreSQL's integer columns stop at 2**31 - 1, both a 500."""
 from flask import current_app, request
 
+from portal.models.base import MAX_ID
 from portal.pagination import Page
 
-MAX_INT = 2**31 - 1      # the largest id any table holds (PostgreSQL `integer`)
 MAX_PAGE = 100_000
 
 
 def int_arg(name: str, default: int | None = None, low: int = 0,
-            high: int = MAX_INT) -> int | None:
+            high: int = MAX_ID) -> int | None:
     """The query argument `name` as an int in [low, high]; `default` if absent, not a
     number, or out of range."""
     text = request.args.get(name, "")

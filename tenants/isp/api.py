@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from portal import workflow
 from portal.errors import DomainError, Forbidden, FormErrors, NotFound, ValidationError
 from portal.models import ACTIVE, AccessLink, Application, Service
+from portal.models.base import MAX_ID
 from portal.scoping import (
     filer_subject,
     get_application_for_isp,
@@ -28,9 +29,6 @@ from portal.web.api_auth import api_actor, api_error, token_required
 from tenants.isp import api_bp
 
 MAX_PER_PAGE = 100
-# Ids are 32-bit keys on PostgreSQL, and SQLite takes no integer past 64 bits: a larger
-# id or page is answered as not found or clamped before it reaches the database.
-MAX_ID = 2**31 - 1
 
 
 class BadRequest(DomainError):
@@ -60,17 +58,6 @@ def _domain_error(exc: DomainError):
     return api_error(code, exc.message, status)
 
 
-def bounded_ids(view):
-    """An id in the path that no row can have is not found; it never reaches the
-    database (which would fail on it). Applied after the token check."""
-    @wraps(view)
-    def checked(*args, **kwargs):
-        if any(isinstance(v, int) and v > MAX_ID for v in kwargs.values()):
-            return api_error("not_found", "not found", 404)
-        return view(*args, **kwargs)
-    return checked
-
-
 def route(rule: str, scope: str, methods=("GET",)):
     """An API route: bearer token with `scope`, domain errors answered as JSON."""
     def decorator(view):
@@ -83,7 +70,7 @@ def route(rule: str, scope: str, methods=("GET",)):
             except DomainError as exc:
                 return _domain_error(exc)
         return api_bp.route(rule, methods=list(methods))(
-            token_required(scope)(bounded_ids(answered)))
+            token_required(scope)(answered))
     return decorator
 
 

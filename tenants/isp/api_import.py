@@ -13,7 +13,6 @@ from portal.services import imports
 from portal.services.import_format import MAX_BYTES, read_result
 from portal.web.api_auth import api_actor, api_error, token_required
 from tenants.isp import api_bp
-from tenants.isp.api import bounded_ids
 
 TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
@@ -56,7 +55,6 @@ def create_import():
 
 @api_bp.route("/imports/<int:job_id>")
 @token_required("read")
-@bounded_ids
 def get_import(job_id):
     try:
         job = imports.get_job_for_isp(job_id, g.api_isp_id)
@@ -67,7 +65,6 @@ def get_import(job_id):
 
 @api_bp.route("/imports/<int:job_id>/result", methods=["POST"])
 @token_required("write")
-@bounded_ids
 def take_import_result(job_id):
     """The result file (CSV) of a real import run with this token's account; the initial
     passwords are in it only the first time."""

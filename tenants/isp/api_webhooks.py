@@ -6,7 +6,6 @@ from portal.errors import FIXABLE, NotFound
 from portal.services import webhooks
 from portal.web.api_auth import api_actor, api_error, token_required
 from tenants.isp import api_bp
-from tenants.isp.api import bounded_ids
 
 
 def _webhook_json(hook) -> dict:
@@ -38,7 +37,6 @@ def api_webhooks_register():
 
 @api_bp.route("/webhooks/<int:webhook_id>", methods=["DELETE"])
 @token_required("write")
-@bounded_ids
 def api_webhooks_delete(webhook_id):
     try:
         webhooks.delete_webhook(g.api_isp_id, api_actor(), webhook_id)
@@ -49,7 +47,6 @@ def api_webhooks_delete(webhook_id):
 
 @api_bp.route("/webhooks/<int:webhook_id>/test", methods=["POST"])
 @token_required("write")
-@bounded_ids
 def api_webhooks_test(webhook_id):
     try:
         message = webhooks.send_test_event(g.api_isp_id, api_actor(), webhook_id)

@@ -27,9 +27,10 @@ def test_a_huge_id_in_the_query_is_ignored(client, login, bureau_admin, query):
 
 
 def test_the_bounded_int_arg(app):
-    from portal.web.pagination import MAX_INT, int_arg
-    with app.test_request_context(f"/?a={MAX_INT}&b={MAX_INT + 1}&c=-3&d=7"):
-        assert int_arg("a") == MAX_INT
+    from portal.models.base import MAX_ID
+    from portal.web.pagination import int_arg
+    with app.test_request_context(f"/?a={MAX_ID}&b={MAX_ID + 1}&c=-3&d=7"):
+        assert int_arg("a") == MAX_ID
         assert int_arg("b") is None and int_arg("c") is None
         assert int_arg("d") == 7 and int_arg("missing", 5) == 5
 
