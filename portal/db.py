@@ -3,7 +3,8 @@
 SQLite runs in WAL mode with foreign keys, a busy timeout and
 ``lock_type='IMMEDIATE'`` so every transaction takes the write lock up front
 (a deferred read-then-write transaction fails with "database is locked" under
-several workers). Connections are pooled on both engines.
+several workers), and writers queue for it in the kernel (`portal.write_gate`).
+Connections are pooled on both engines.
 
 The optional read replica (DATABASE_REPLICA_URL) serves the public lookups only
 (`reading()`). Its connections are read-only at the database itself, SQLite's
@@ -17,6 +18,8 @@ from urllib.parse import urlparse
 
 from peewee import DatabaseProxy
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
+
+from portal.write_gate import GatedSqliteDatabase
 
 db = DatabaseProxy()
 replica = DatabaseProxy()
@@ -44,7 +47,8 @@ def make_database(url: str, read_only: bool = False):
     if scheme == "sqlite":
         path = parsed.path[1:] if parsed.path.startswith("//") else parsed.path
         path = url.split("sqlite:///", 1)[1] if url.startswith("sqlite:///") else path
-        return PooledSqliteDatabase(
+        engine = PooledSqliteDatabase if read_only else GatedSqliteDatabase
+        return engine(
             path, pragmas=REPLICA_PRAGMAS if read_only else SQLITE_PRAGMAS,
             lock_type="DEFERRED" if read_only else "IMMEDIATE",
             max_connections=32, stale_timeout=300, timeout=10,
