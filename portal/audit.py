@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from portal.clock import utcnow
 from portal.context import current_actor_info
-from portal.db import after_commit
+from portal.db import after_commit, is_sqlite
 from portal.models import AuditEvent, AuditHead
 
 _head_file = {"path": None}
@@ -65,10 +65,19 @@ def event_hash(values: dict) -> str:
 
 
 def _lock_head() -> AuditHead:
-    """Take the head row for writing; the UPDATE locks it until commit on PostgreSQL."""
-    AuditHead.insert(id=1, seq=0, hash=GENESIS).on_conflict_ignore().execute()
-    AuditHead.update(seq=AuditHead.seq).where(AuditHead.id == 1).execute()
-    return AuditHead.get_by_id(1)
+    """Read the head row for writing, in one statement: on SQLite the transaction
+    already holds the write lock (BEGIN IMMEDIATE), on PostgreSQL ``FOR UPDATE`` locks
+    the row until commit. The row is made on first use."""
+    head = _head_query().first()
+    if head is None:
+        AuditHead.insert(id=1, seq=0, hash=GENESIS).on_conflict_ignore().execute()
+        head = _head_query().first()
+    return head
+
+
+def _head_query():
+    query = AuditHead.select().where(AuditHead.id == 1)
+    return query if is_sqlite() else query.for_update()
 
 
 def record_event(action: str, obj=None, *, actor=None, before=None, after=None,
