@@ -2,7 +2,7 @@
 from portal.audit import record_event
 from portal.clock import local_today
 from portal.models import ACTIVE, CANCELLED, AccessLink, Service, Subject
-from portal.services import records
+from portal.services import flags, records
 from portal.states import Kind
 
 
@@ -91,7 +91,7 @@ def apply_application(app, actor) -> Subject | None:
     if subject is None:
         return None
     subject = Subject.get_by_id(subject.id)
-    records.refresh_after_change(subject)
+    flags.refresh_shell_flags(subject)      # once, after every service is written
     record_event(f"subject.{app.kind}", subject, actor=actor,
                  after={"filing_number": subject.filing_number, "status": subject.status,
                         "application": app.id})

@@ -61,8 +61,7 @@ def write_service(subject: Subject, data: dict, service: Service | None = None) 
     _set_access(service, data.get("isps", []))
     if service.kind == "website":
         certificates.issue_certificate(service)
-    flags.refresh_shell_flags(subject)
-    return service
+    return service          # shell flags: refreshed once per approval, by apply_application
 
 
 def end_access(link: AccessLink) -> None:
