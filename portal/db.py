@@ -3,7 +3,7 @@
 SQLite runs in WAL mode with foreign keys, a busy timeout and
 ``lock_type='IMMEDIATE'`` so every transaction takes the write lock up front
 (a deferred read-then-write transaction fails with "database is locked" under
-several workers), and writers queue for it in the kernel (`portal.write_gate`).
+several workers), and writers take it in turn through a lock file (`portal.write_gate`).
 Connections are pooled on both engines.
 
 The optional read replica (DATABASE_REPLICA_URL) serves the public lookups only

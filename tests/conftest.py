@@ -82,13 +82,18 @@ def _reset_pg(snapshot):
             for table, pk in serial))
 
 
+def fresh_database_url(template_db, folder) -> str:
+    """The database a test app binds: the shared PostgreSQL one, or a copy of the migrated
+    SQLite template in `folder`."""
+    if PG_URL:
+        return PG_URL
+    shutil.copy(template_db["path"], folder / "portal.db")
+    return f"sqlite:///{folder / 'portal.db'}"
+
+
 @pytest.fixture
 def app(template_db, tmp_path):
-    if PG_URL:
-        url = PG_URL
-    else:
-        shutil.copy(template_db["path"], tmp_path / "portal.db")
-        url = f"sqlite:///{tmp_path / 'portal.db'}"
+    url = fresh_database_url(template_db, tmp_path)
     application = create_app(_config(tmp_path, url, template_db["key"]))
     guard = None if PG_URL else WriteGuard().install(db.obj)
     from portal import ephemeral

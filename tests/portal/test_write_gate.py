@@ -1,4 +1,4 @@
-"""SQLite writers queue on a kernel lock beside the database (portal/write_gate.py)."""
+"""SQLite writers take turns through a lock file beside the database (portal/write_gate.py)."""
 import fcntl
 import os
 import threading

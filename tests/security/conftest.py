@@ -14,7 +14,8 @@ from flask import Flask
 
 from portal import create_app
 from portal.db import db
-from tests.conftest import CSRF_RE, PG_URL, _config, _reset_pg, _snapshot, form_tokens
+from tests.conftest import (CSRF_RE, PG_URL, _config, _reset_pg, _snapshot,
+                            form_tokens, fresh_database_url)
 from tests.factories import PASSWORD
 from tests.security.world import build_world
 from tests.write_guard import WriteGuard
@@ -58,11 +59,7 @@ def _log_in(app: Flask, ids: dict, actor: str) -> dict:
 @pytest.fixture(scope="session")
 def world_template(template_db, tmp_path_factory):
     base = tmp_path_factory.mktemp("world")
-    if PG_URL:
-        url = PG_URL
-    else:
-        shutil.copy(template_db["path"], base / "portal.db")
-        url = f"sqlite:///{base / 'portal.db'}"
+    url = fresh_database_url(template_db, base)
     app = create_app(_config(base, url, template_db["key"]))
     db.connect(reuse_if_open=True)
     if PG_URL:
